@@ -1,0 +1,2 @@
+export { settings, type Config, type Setting, type SettingName } from './settings';
+export { loadConfig, describeConfig, ConfigError } from './load-config';

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: every check and every test suite, starting the real servers the integration suites need
+# (scripts/test-env/up.sh: PostgreSQL, Kafka, S3 on 127.0.0.1; installed and cached when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint"; npx eslint . && npx prettier --check . --log-level warn
+step "typecheck"; npx tsc -p tsconfig.json
+step "generated files up to date"; npm run -s codegen:check
+step "unit tests"; npx jest -c jest.config.js
+step "test environment"; bash scripts/test-env/up.sh
+step "integration tests"; npx jest -c jest.integration.config.js

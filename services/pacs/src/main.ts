@@ -1,0 +1,2 @@
+import { hello } from '@pacs/config';
+console.log(hello);

@@ -1,11 +1,14 @@
-// Generates libs/dicom/src/generated/dictionary.ts and uids.ts from the pinned copy of the standard's
+// Generates libs/dicom/src/generated/dictionary.ts, uids.ts and uid-constants.ts from the pinned copy of the standard's
 // data dictionary in scripts/codegen/input/ (exported from pydicom by export-pydicom-dictionary.py).
 // Offline, repo-relative, deterministic: CI runs `npm run codegen && git diff --exit-code`.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
-const root = join(import.meta.dirname, '..', '..');
-const inputPath = join(import.meta.dirname, 'input', 'pydicom-3.0.2-dictionary.json');
+// The script's own folder, from the path Node was given (the repo type-checks scripts as CommonJS, where
+// import.meta is not allowed, while Node runs this file as an ES module).
+const here = dirname(realpathSync(process.argv[1]!));
+const root = join(here, '..', '..');
+const inputPath = join(here, 'input', 'pydicom-3.0.2-dictionary.json');
 
 interface InputElement {
   tag: string;
@@ -93,8 +96,31 @@ ${uidRows.join('\n')}
 ];
 `;
 
+/** `keyword: 'uid'` lines of one type of UID (PS3.6 Annex A), in the registry's order. */
+const uidConstants = (type: string): string[] =>
+  input.uids.filter((u) => u.type === type && u.keyword).map((u) => `  ${u.keyword}: ${q(u.uid)},`);
+const transferSyntaxLines = uidConstants('Transfer Syntax');
+const sopClassLines = uidConstants('SOP Class');
+const uidConstantsFile = `${header}
+/** Every Transfer Syntax of PS3.6 Annex A, by keyword (retired ones included). */
+export const TransferSyntaxUid = {
+${transferSyntaxLines.join('\n')}
+} as const;
+
+export type TransferSyntaxKeyword = keyof typeof TransferSyntaxUid;
+
+/** Every SOP Class of PS3.6 Annex A, by keyword (retired ones included). */
+export const SopClassUid = {
+${sopClassLines.join('\n')}
+} as const;
+
+export type SopClassKeyword = keyof typeof SopClassUid;
+`;
+
 writeFileSync(join(root, 'libs/dicom/src/generated/dictionary.ts'), dictionary);
 writeFileSync(join(root, 'libs/dicom/src/generated/uids.ts'), uids);
+writeFileSync(join(root, 'libs/dicom/src/generated/uid-constants.ts'), uidConstantsFile);
 console.log(
-  `dictionary: ${rows.length} elements, ${repeaterRows.length} repeaters, ${tagConstants.length} keywords; uids: ${uidRows.length}`,
+  `dictionary: ${rows.length} elements, ${repeaterRows.length} repeaters, ${tagConstants.length} keywords; ` +
+    `uids: ${uidRows.length} (${transferSyntaxLines.length} transfer syntaxes, ${sopClassLines.length} SOP classes)`,
 );

@@ -1,0 +1,16 @@
+export * from './imaging-error';
+export * from './transfer-syntax';
+export * from './pixel-module';
+export * from './lut';
+export * from './pixel-array';
+export * from './ybr';
+export * from './rle';
+export * from './native-frame';
+export * from './jpeg-decoder';
+export * from './jpeg-lossless-encoder';
+export { warmUpCodecs, type WasmCodecName } from './wasm-codecs';
+export * from './decode-frame';
+export * from './transcode-support';
+export * from './encode-frame';
+export * from './voi';
+export * from './render-frame';

@@ -31,6 +31,8 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', 'dist/**', '**/generated/**', '.infra/**', '.cache/**', 'data/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
+    // Nest injects constructor parameters by their emitted type metadata: such imports are values.
+    languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': [
@@ -77,7 +79,16 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.memory-spec.ts', 'scripts/**', 'bench/**', 'test/**'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.integration-spec.ts',
+      '**/*.memory-spec.ts',
+      'scripts/**',
+      'bench/**',
+      'test/**',
+      'conformance/**',
+      'e2e/**',
+    ],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -11,3 +11,4 @@ step "generated files up to date"; npm run -s codegen:check
 step "unit tests"; npx jest -c jest.config.js
 step "test environment"; bash scripts/test-env/up.sh
 step "integration tests"; npx jest -c jest.integration.config.js
+step "deployment (Dockerfile, Helm chart, manifests: lint, render, schema and policy checks)"; bash scripts/deploy/check.sh

@@ -1,0 +1,372 @@
+// The DICOMweb behaviour every deployment must show — the embedded process and the cluster behind its
+// gateway run this same suite. Cases cite the section of PS3.18 they check; independent clients
+// (dicomweb-client from PyPI and from npm) check the same server from outside our code.
+import { Tag } from '@pacs/dicom';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { makeCtSeries, makeDicomCorpus, sha256, type GeneratedInstance } from './support/fixtures';
+import { get, splitMultipart, stow, stowContentType } from './support/http';
+
+export interface DicomwebTarget {
+  /** The DICOMweb root, e.g. http://127.0.0.1:8080/dicomweb */
+  baseUrl: string;
+  /** The server's root, for /healthz */
+  rootUrl: string;
+  close(): Promise<void>;
+}
+
+const run = promisify(execFile);
+type Dataset = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>;
+const value = (ds: Dataset, tag: string) => ds[tag]?.Value?.[0];
+const json = (body: Buffer) => JSON.parse(body.toString('utf8')) as Dataset[];
+
+export function describeDicomwebConformance(name: string, start: () => Promise<DicomwebTarget>): void {
+  describe(`DICOMweb conformance: ${name}`, () => {
+    let target: DicomwebTarget;
+    let series: GeneratedInstance[];
+    let base: string;
+    const patientId = `CONF-${process.pid}-${Date.now()}`;
+
+    beforeAll(async () => {
+      target = await start();
+      base = target.baseUrl;
+      series = makeCtSeries({ count: 4, 'patient-id': patientId, 'patient-name': 'Müller^Jürgen' });
+    });
+    afterAll(async () => {
+      await target?.close();
+    });
+
+    const instanceUrl = (i: GeneratedInstance) => `${base}/studies/${i.study}/series/${i.series}/instances/${i.sop}`;
+
+    describe('STOW-RS (PS3.18 §10.5)', () => {
+      it('stores a series and answers 200 with a Retrieve URL for every instance', async () => {
+        const response = await stow(`${base}/studies`, series);
+        expect(response.status).toBe(200);
+        const referenced = response.body[Tag.ReferencedSOPSequence]!.Value as Dataset[];
+        expect(referenced.map((r) => value(r, Tag.ReferencedSOPInstanceUID)).sort()).toEqual(
+          series.map((i) => i.sop).sort(),
+        );
+        for (const item of referenced) {
+          expect(String(value(item, Tag.RetrieveURL))).toMatch(/^http:\/\/.+\/studies\/.+\/series\/.+\/instances\/.+$/);
+        }
+        expect(response.body[Tag.FailedSOPSequence]).toBeUndefined();
+      });
+
+      it('is idempotent: storing the same instances again answers 200 and indexes nothing twice', async () => {
+        const again = await stow(`${base}/studies/${series[0]!.study}`, series);
+        expect(again.status).toBe(200);
+        const studies = json((await get(`${base}/studies?PatientID=${patientId}`)).body);
+        expect(value(studies[0]!, Tag.NumberOfStudyRelatedInstances)).toBe(series.length);
+      });
+
+      it('makes what it stored searchable before it answers (read-your-writes)', async () => {
+        const [one] = makeCtSeries({ count: 1, 'patient-id': `${patientId}-ryw` });
+        expect((await stow(`${base}/studies`, [one!])).status).toBe(200);
+        const found = json((await get(`${base}/instances?SOPInstanceUID=${one!.sop}`)).body);
+        expect(found).toHaveLength(1);
+      });
+
+      it('fails an instance whose study differs from the URL with 409 and reason A900', async () => {
+        const [other] = makeCtSeries({ count: 1, 'patient-id': `${patientId}-other` });
+        const response = await stow(`${base}/studies/${series[0]!.study}`, [other!]);
+        expect(response.status).toBe(409);
+        const failed = response.body[Tag.FailedSOPSequence]!.Value as Dataset[];
+        expect(value(failed[0]!, Tag.FailureReason)).toBe(0xa900);
+        expect(json((await get(`${base}/instances?SOPInstanceUID=${other!.sop}`)).body)).toHaveLength(0);
+      });
+
+      it('keeps the good instances of a request and fails the bad part (202)', async () => {
+        const [good] = makeCtSeries({ count: 1, 'patient-id': `${patientId}-mixed` });
+        const response = await stow(`${base}/studies`, [good!, { bytes: Buffer.from('not a DICOM file at all') }]);
+        expect(response.status).toBe(202);
+        expect(
+          (response.body[Tag.FailedSOPSequence]!.Value as Dataset[]).map((f) => value(f, Tag.FailureReason)),
+        ).toEqual([0xc000]);
+        expect(json((await get(`${base}/instances?SOPInstanceUID=${good!.sop}`)).body)).toHaveLength(1);
+      });
+
+      it('refuses a different instance under a stored SOP Instance UID (0111) and keeps the first', async () => {
+        const [first] = makeCtSeries({ count: 1, 'patient-id': `${patientId}-dup` });
+        expect((await stow(`${base}/studies`, [first!])).status).toBe(200);
+        const bytes = readFileSync(first!.path);
+        bytes[bytes.length - 1] ^= 0xff; // same UIDs, other pixels
+        const response = await stow(`${base}/studies`, [{ bytes }]);
+        expect(response.status).toBe(409);
+        expect(value((response.body[Tag.FailedSOPSequence]!.Value as Dataset[])[0]!, Tag.FailureReason)).toBe(0x0111);
+        const retrieved = await get(`${instanceUrl(first!)}`, 'application/dicom; transfer-syntax=*');
+        expect(sha256(retrieved.body)).toBe(first!.sha256);
+      });
+
+      describe('bad input gets a 4xx with a reason, leaves nothing behind, and the server keeps serving', () => {
+        const cases: [string, () => Promise<{ status: number; headers: Headers }>, number][] = [
+          ['a body that is not multipart', () => stow(`${base}/studies`, [], 'application/dicom'), 415],
+          ['no boundary', () => stow(`${base}/studies`, [], 'multipart/related; type="application/dicom"'), 400],
+          ['an empty multipart body', () => stow(`${base}/studies`, []), 400],
+          ['a part that is not DICOM', () => stow(`${base}/studies`, [{ bytes: Buffer.from('garbage') }]), 409],
+          [
+            'a part of another media type',
+            () => stow(`${base}/studies`, [{ bytes: Buffer.from('{}'), contentType: 'application/json' }]),
+            409,
+          ],
+          [
+            'a truncated DICOM file',
+            () => stow(`${base}/studies`, [{ bytes: readFileSync(series[0]!.path).subarray(0, 300) }]),
+            409,
+          ],
+          ['an invalid study UID in the URL', () => stow(`${base}/studies/not..a.uid`, series.slice(0, 1)), 409],
+          [
+            'a body cut before its closing boundary',
+            async () => {
+              const response = await fetch(`${base}/studies`, {
+                method: 'POST',
+                headers: { 'Content-Type': stowContentType },
+                body: Buffer.concat([
+                  Buffer.from('--conformance-boundary-7d1a9\r\nContent-Type: application/dicom\r\n\r\n'),
+                  readFileSync(series[0]!.path),
+                ]),
+              });
+              return { status: response.status, headers: response.headers };
+            },
+            400,
+          ],
+        ];
+        it.each(cases)('%s', async (_label, request, status) => {
+          const response = await request();
+          expect(response.status).toBe(status);
+          expect(response.headers.get('warning') ?? '').toMatch(/^299 /);
+          expect((await fetch(`${target.rootUrl}/healthz`)).status).toBe(200);
+        });
+      });
+    });
+
+    describe('QIDO-RS (PS3.18 §10.6)', () => {
+      it('finds the study by PatientID with the required attributes and counts', async () => {
+        const response = await get(`${base}/studies?PatientID=${patientId}`, 'application/dicom+json');
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^application\/dicom\+json/);
+        const [study] = json(response.body);
+        expect(value(study!, Tag.StudyInstanceUID)).toBe(series[0]!.study);
+        expect(value(study!, Tag.NumberOfStudyRelatedSeries)).toBe(1);
+        expect(value(study!, Tag.ModalitiesInStudy)).toBe('CT');
+        expect(value(study!, Tag.PatientName)).toEqual({ Alphabetic: 'Müller^Jürgen' });
+        expect(String(value(study!, Tag.RetrieveURL))).toBe(`${base}/studies/${series[0]!.study}`);
+      });
+
+      it('matches names case- and accent-insensitively with wildcards, and by hex tag', async () => {
+        const byName = json((await get(`${base}/studies?PatientName=muller*&00100020=${patientId}`)).body);
+        expect(byName).toHaveLength(1);
+      });
+
+      it('matches a date range and a list of UIDs', async () => {
+        expect(
+          json((await get(`${base}/studies?PatientID=${patientId}&StudyDate=20240301-20240331`)).body),
+        ).toHaveLength(1);
+        expect(json((await get(`${base}/studies?PatientID=${patientId}&StudyDate=20240401-`)).body)).toHaveLength(0);
+        const list = `${series[0]!.study},1.2.3.4`;
+        expect(json((await get(`${base}/studies?StudyInstanceUID=${list}`)).body)).toHaveLength(1);
+      });
+
+      it('searches series and instances under a study and at the root', async () => {
+        const inStudy = json((await get(`${base}/studies/${series[0]!.study}/series`)).body);
+        expect(inStudy.map((s) => value(s, Tag.SeriesInstanceUID))).toEqual([series[0]!.series]);
+        const instances = json(
+          (await get(`${base}/studies/${series[0]!.study}/series/${series[0]!.series}/instances`)).body,
+        );
+        expect(instances.map((i) => value(i, Tag.SOPInstanceUID)).sort()).toEqual(series.map((i) => i.sop).sort());
+        const atRoot = json((await get(`${base}/series?PatientID=${patientId}&Modality=CT`)).body);
+        expect(atRoot).toHaveLength(1);
+        expect(value(atRoot[0]!, Tag.PatientID)).toBe(patientId);
+      });
+
+      it('returns includefield attributes and all of them with includefield=all', async () => {
+        const [some] = json(
+          (await get(`${base}/studies?PatientID=${patientId}&includefield=StudyDescription,00100030`)).body,
+        );
+        expect(value(some!, Tag.StudyDescription)).toBe('Conformance study');
+        expect(value(some!, Tag.PatientBirthDate)).toBe('19800101');
+        const [all] = json((await get(`${base}/studies?PatientID=${patientId}&includefield=all`)).body);
+        expect(value(all!, Tag.ReferringPhysicianName)).toEqual({ Alphabetic: 'Referrer^Rita' });
+      });
+
+      it('pages with limit and offset and warns when results are cut', async () => {
+        const first = await get(
+          `${base}/studies/${series[0]!.study}/series/${series[0]!.series}/instances?limit=2&offset=0`,
+        );
+        expect(json(first.body)).toHaveLength(2);
+        expect(first.headers.get('warning')).toMatch(/^299 /);
+        const last = await get(
+          `${base}/studies/${series[0]!.study}/series/${series[0]!.series}/instances?limit=2&offset=2`,
+        );
+        expect(json(last.body)).toHaveLength(2);
+      });
+
+      it.each([
+        ['an unknown attribute', 'NotAKeyword=1'],
+        ['a bad date', 'StudyDate=2024-13-45'],
+        ['a negative limit', 'limit=-1'],
+        ['a limit that is not a number', 'limit=ten'],
+        ['an absurdly long value', `PatientID=${'x'.repeat(10_000)}`],
+        ['an attribute the index cannot match', 'PatientComments=x'],
+      ])('answers 400 with a reason for %s', async (_label, query) => {
+        const response = await get(`${base}/studies?${query}`);
+        expect(response.status).toBe(400);
+        expect(response.headers.get('warning') ?? '').toMatch(/^299 /);
+      });
+
+      it('answers 406 when no acceptable media type can be returned', async () => {
+        expect((await get(`${base}/studies`, 'multipart/related; type="application/dicom+xml"')).status).toBe(406);
+      });
+    });
+
+    describe('WADO-RS (PS3.18 §10.4)', () => {
+      it('retrieves an instance bit for bit', async () => {
+        const response = await get(
+          instanceUrl(series[0]!),
+          'multipart/related; type="application/dicom"; transfer-syntax=*',
+        );
+        expect(response.status).toBe(200);
+        const parts = splitMultipart(response.body, response.headers.get('content-type')!);
+        expect(parts).toHaveLength(1);
+        expect(sha256(parts[0]!.body)).toBe(series[0]!.sha256);
+      });
+
+      it('retrieves a series and a study as multipart/related of the originals', async () => {
+        for (const url of [
+          `${base}/studies/${series[0]!.study}/series/${series[0]!.series}`,
+          `${base}/studies/${series[0]!.study}`,
+        ]) {
+          const response = await get(url, 'multipart/related; type="application/dicom"; transfer-syntax=*');
+          const parts = splitMultipart(response.body, response.headers.get('content-type')!);
+          expect(parts.map((p) => sha256(p.body)).sort()).toEqual(series.map((i) => i.sha256).sort());
+          expect(parts[0]!.headers['content-type']).toMatch(
+            /^application\/dicom; transfer-syntax=1\.2\.840\.10008\.1\.2\.1/,
+          );
+        }
+      });
+
+      it('answers metadata at every level with absolute, retrievable BulkDataURIs', async () => {
+        const study = json((await get(`${base}/studies/${series[0]!.study}/metadata`, 'application/dicom+json')).body);
+        expect(study).toHaveLength(series.length);
+        const instance = json((await get(`${instanceUrl(series[0]!)}/metadata`)).body);
+        expect(instance).toHaveLength(1);
+        const pixelData = instance[0]![Tag.PixelData]!;
+        expect(pixelData.BulkDataURI).toMatch(/^http:\/\/.+\/bulkdata\/7FE00010$/);
+        const bulk = await get(pixelData.BulkDataURI!, 'multipart/related; type="application/octet-stream"');
+        expect(bulk.status).toBe(200);
+        const [part] = splitMultipart(bulk.body, bulk.headers.get('content-type')!);
+        const frame = await get(
+          `${instanceUrl(series[0]!)}/frames/1`,
+          'multipart/related; type="application/octet-stream"',
+        );
+        expect(sha256(part!.body)).toBe(
+          sha256(splitMultipart(frame.body, frame.headers.get('content-type')!)[0]!.body),
+        );
+      });
+
+      it('answers 404 for what is not there and 400 for malformed paths', async () => {
+        expect((await get(`${base}/studies/1.2.3.999999/metadata`)).status).toBe(404);
+        expect((await get(`${instanceUrl(series[0]!)}/frames/2`)).status).toBe(404);
+        expect((await get(`${instanceUrl(series[0]!)}/frames/0`)).status).toBe(400);
+        expect((await get(`${base}/studies/abc/metadata`)).status).toBe(400);
+      });
+
+      it('round-trips a varied corpus bit for bit, with frames by byte range', async () => {
+        const dir = makeDicomCorpus();
+        const files = readdirSync(dir).filter((f) => f.endsWith('.dcm'));
+        for (const file of files) {
+          const bytes = readFileSync(join(dir, file));
+          const response = await stow(`${base}/studies`, [{ bytes }]);
+          expect([200, 409]).toContain(response.status);
+          if (response.status !== 200) continue; // corpus files that share UIDs with an earlier one
+          const item = (response.body[Tag.ReferencedSOPSequence]!.Value as Dataset[])[0]!;
+          const url = String(value(item, Tag.RetrieveURL));
+          const retrieved = await get(url, 'multipart/related; type="application/dicom"; transfer-syntax=*');
+          expect(sha256(splitMultipart(retrieved.body, retrieved.headers.get('content-type')!)[0]!.body)).toBe(
+            sha256(bytes),
+          );
+          let expected: string[] | undefined;
+          try {
+            expected = JSON.parse(readFileSync(join(dir, file.replace(/\.dcm$/, '.frames.json')), 'utf8')) as string[];
+          } catch {
+            expected = undefined;
+          }
+          if (!expected || expected.length === 0) continue;
+          const list = expected.map((_, n) => n + 1).join(',');
+          const frames = await get(
+            `${url}/frames/${list}`,
+            'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+          );
+          if (/deflated|_dfl/.test(file)) {
+            // Deflated data sets cannot be read by byte range; see docs/conformance.md.
+            expect([file, frames.status]).toEqual([file, 501]);
+            continue;
+          }
+          expect([file, frames.status]).toEqual([file, 200]);
+          const parts = splitMultipart(frames.body, frames.headers.get('content-type')!);
+          expect(parts.map((p) => sha256(p.body))).toEqual(expected);
+        }
+      });
+    });
+
+    describe('clients we did not write', () => {
+      it('dicomweb-client (PyPI) stores, searches and retrieves', async () => {
+        const instances = makeCtSeries({ count: 3, 'patient-id': `${patientId}-py` });
+        const { stdout } = await run(
+          'python3',
+          [
+            join(__dirname, 'clients', 'python_dicomweb_client.py'),
+            base,
+            `${patientId}-py`,
+            ...instances.map((i) => i.path),
+          ],
+          {
+            maxBuffer: 16 * 1024 * 1024,
+          },
+        );
+        const report = JSON.parse(stdout.trim().split('\n').pop()!);
+        expect(report.stored.sort()).toEqual(instances.map((i) => i.sop).sort());
+        expect(report.failed).toBe(0);
+        expect(report.studies).toEqual([{ uid: instances[0]!.study, instances: 3, description: 'Conformance study' }]);
+        expect(report.series).toEqual([instances[0]!.series]);
+        expect(report.instances).toEqual(instances.map((i) => i.sop).sort());
+        for (const r of Object.values(report.retrieved) as { pixelsEqual: boolean; patientName: string }[]) {
+          expect(r).toEqual({ pixelsEqual: true, patientName: 'Conformance^Test' });
+        }
+        expect(report.metadataCount).toBe(3);
+        expect(report.metadataPixelDataBulk).toBe(true);
+        expect(report.frameEqual).toBe(true);
+      });
+
+      it('dicomweb-client (npm, the client OHIF is built on) searches and retrieves', async () => {
+        // The npm package speaks XMLHttpRequest; xhr2 provides it in Node.
+        (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest ??= (await import('xhr2')).default;
+        const { api } = await import('dicomweb-client');
+        // The package's typings mark options required that its code treats as optional.
+        const client: any = new api.DICOMwebClient({ url: base, singlepart: false } as any);
+        const studies = (await client.searchForStudies({ queryParams: { PatientID: patientId } })) as Dataset[];
+        expect(studies.map((s) => value(s, Tag.StudyInstanceUID))).toEqual([series[0]!.study]);
+        const metadata = (await client.retrieveSeriesMetadata({
+          studyInstanceUID: series[0]!.study,
+          seriesInstanceUID: series[0]!.series,
+        })) as Dataset[];
+        expect(metadata).toHaveLength(series.length);
+        const frames = (await client.retrieveInstanceFrames({
+          studyInstanceUID: series[0]!.study,
+          seriesInstanceUID: series[0]!.series,
+          sopInstanceUID: series[0]!.sop,
+          frameNumbers: [1],
+        })) as ArrayBuffer[];
+        expect(frames).toHaveLength(1);
+        expect(frames[0]!.byteLength).toBe(64 * 64 * 2);
+        const instance = (await client.retrieveInstance({
+          studyInstanceUID: series[0]!.study,
+          seriesInstanceUID: series[0]!.series,
+          sopInstanceUID: series[0]!.sop,
+        })) as ArrayBuffer;
+        expect(sha256(new Uint8Array(instance))).toBe(series[0]!.sha256);
+      });
+    });
+  });
+}

@@ -1,0 +1,29 @@
+import { QidoFeature } from '@pacs/qido';
+import { createApp } from '@pacs/runtime';
+import { StowFeature } from '@pacs/stow';
+import { WadoFeature } from '@pacs/wado';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeDicomwebConformance } from './dicomweb.suite';
+
+describeDicomwebConformance('embedded process', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pacs-embedded-'));
+  const created = await createApp({
+    name: 'pacs',
+    features: [StowFeature, QidoFeature, WadoFeature],
+    env: {},
+    overrides: { PACS_DATA_DIR: dataDir, PACS_LOG_LEVEL: 'warn' },
+  });
+  await created.app.listen(0, '127.0.0.1');
+  const address = created.app.getHttpServer().address() as { port: number };
+  const rootUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    rootUrl,
+    baseUrl: `${rootUrl}/dicomweb`,
+    close: async () => {
+      await created.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});

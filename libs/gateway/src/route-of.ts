@@ -1,0 +1,24 @@
+/** The service a DICOMweb request goes to in cluster mode. */
+export type Upstream = 'stow' | 'qido' | 'wado' | 'render';
+
+const uid = '[^/]+';
+/** QIDO-RS search resources (PS3.18 §10.6.1): /studies, /series, /instances, at the root and under a study / series. */
+const search = new RegExp(
+  `^/(studies|series|instances)$|^/studies/${uid}/(series|instances)$|^/studies/${uid}/series/${uid}/instances$`,
+);
+/** Rendered and thumbnail resources (PS3.18 §10.4.1.1.2, §10.4.1.1.5) at any level. */
+const rendered = /\/(rendered|thumbnail)$/;
+
+/**
+ * Routes by method and the path below /dicomweb (one table, in the order of PS3.18 §10): STOW-RS is a POST to
+ * /studies[/{study}]; searches go to the index; rendered resources to render (when it runs apart); every
+ * other GET / HEAD of a study, series or instance resource is a WADO-RS retrieve.
+ */
+export function routeOf(method: string, path: string): Upstream | undefined {
+  if (method === 'POST') return /^\/studies(\/[^/]+)?$/.test(path) ? 'stow' : undefined;
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  if (search.test(path)) return 'qido';
+  if (rendered.test(path)) return 'render';
+  if (path.startsWith('/studies/')) return 'wado';
+  return undefined;
+}

@@ -1,0 +1,2 @@
+export { QidoModule, QidoFeature } from './qido.module';
+export { indexConsumerGroup } from './instance-stored.consumer';

@@ -1,0 +1,1 @@
+export { StowModule, StowFeature } from './stow.module';

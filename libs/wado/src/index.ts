@@ -1,0 +1,2 @@
+export { WadoModule, WadoFeature } from './wado.module';
+export { parseFrameList } from './wado.controller';

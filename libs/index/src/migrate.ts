@@ -31,9 +31,16 @@ const MIGRATION_LOCK_KEY = 7_460_001;
  * Applies every committed migration not applied yet, in order, each in its own transaction, and records
  * it in `_prisma_migrations` with the same columns and checksum rule as `prisma migrate deploy`, so either
  * tool can take over. A migration whose file changed after it was applied is an error, not a silent skip.
+ * Another store in the same database (a feature's own tables) passes its own migrations and history table.
  */
-export async function applyMigrations(sql: Sql, migrations = listMigrations()): Promise<string[]> {
-  await sql.execute(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+export async function applyMigrations(
+  sql: Sql,
+  migrations = listMigrations(),
+  options: { table?: string } = {},
+): Promise<string[]> {
+  const table = options.table ?? '_prisma_migrations';
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`Invalid migration table name ${table}`);
+  await sql.execute(`CREATE TABLE IF NOT EXISTS "${table}" (
     "id" VARCHAR(36) PRIMARY KEY NOT NULL,
     "checksum" VARCHAR(64) NOT NULL,
     "finished_at" TIMESTAMPTZ,
@@ -48,7 +55,7 @@ export async function applyMigrations(sql: Sql, migrations = listMigrations()): 
     const done = await sql.transaction(async (tx) => {
       await tx.execute('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       const rows = await tx.query<{ checksum: string }>(
-        `SELECT checksum FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        `SELECT checksum FROM "${table}" WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
         [migration.name],
       );
       if (rows.length > 0) {
@@ -59,7 +66,7 @@ export async function applyMigrations(sql: Sql, migrations = listMigrations()): 
       }
       for (const statement of splitStatements(migration.sql)) await tx.execute(statement);
       await tx.execute(
-        `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
+        `INSERT INTO "${table}" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
         [randomUUID(), migration.checksum, migration.name],
       );
       return true;

@@ -79,6 +79,11 @@ export default tseslint.config(
     },
   })),
   {
+    // CommonJS configuration files.
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: [
       '**/*.spec.ts',
       '**/*.integration-spec.ts',
@@ -88,7 +93,13 @@ export default tseslint.config(
       'test/**',
       'conformance/**',
       'e2e/**',
+      'libs/*/bench/**',
     ],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+    // Tests and benchmarks compose whole processes: they may import any feature.
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      'no-restricted-imports': ['error', { patterns: [deepImports] }],
+    },
   },
 );

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
-step "lint"; npx eslint . && npx prettier --check . --log-level warn
+step "lint"
+npx eslint .
+npx prettier --check . --log-level warn
 step "typecheck"; npx tsc -p tsconfig.json
 step "generated files up to date"; npm run -s codegen:check
 step "unit tests"; npx jest -c jest.config.js

@@ -2,7 +2,6 @@
 // when .infra/env is missing or a server's status check fails), then loads .infra/env into process.env,
 // which the test workers inherit: PACS_DATABASE_URL, PACS_S3_*, PACS_KAFKA_*.
 'use strict';
-/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS, as jest requires a globalSetup module */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

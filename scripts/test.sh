@@ -11,6 +11,7 @@ npx prettier --check . --log-level warn
 step "typecheck"; npx tsc -p tsconfig.json
 step "generated files up to date"; npm run -s codegen:check
 step "unit tests"; npx jest -c jest.config.js
+step "build (the cluster suites run the built services)"; npm run -s build
 step "test environment"; bash scripts/test-env/up.sh
 step "integration tests"; npx jest -c jest.integration.config.js
 step "deployment (Dockerfile, Helm chart, manifests: lint, render, schema and policy checks)"; bash scripts/deploy/check.sh

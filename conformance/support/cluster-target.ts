@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { join } from 'node:path';
 import { startCluster, type Cluster, type ServiceName } from '../../scripts/cluster/cluster';
 
 export interface ClusterTarget {
@@ -45,7 +44,8 @@ export async function startClusterTarget(
     ...overrides,
   };
   const cluster = await startCluster({
-    root: join(__dirname, '..', '..'),
+    // The repository root (jest and the benchmarks run from it): dist/ holds the built services.
+    root: process.cwd(),
     env,
     services,
     stdio: process.env.PACS_TEST_LOG_LEVEL ? 'inherit' : 'ignore',

@@ -10,6 +10,7 @@ import {
 import { DicomwebError, FailureReason, parseMultipartRelated, type MultipartPart } from '@pacs/dicomweb';
 import { BLOB_STORE, CONFIG, LOGGER, type Logger } from '@pacs/runtime';
 import { StorageUnavailableError, type BlobStore } from '@pacs/storage';
+import { BusUnavailableError } from '@pacs/bus';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -158,7 +159,15 @@ export class StoreInstancesService {
       await this.publisher.publish({ ...stored, partitionId: request.partitionId, requestId: request.requestId });
     } catch (error) {
       indexed.cancel();
+      // Not announced, so never indexed: remove the blob (an orphan would be invisible anyway) and let the
+      // client retry the request (PS3.18 §8.5: 503 with Retry-After).
       await this.blobs.delete(stored.key).catch(() => undefined);
+      if (error instanceof BusUnavailableError || error instanceof StorageUnavailableError) {
+        throw new DicomwebError('Unavailable', 'The event bus is unavailable; the instance was not stored', {
+          cause: error,
+          retryAfterSeconds: 5,
+        });
+      }
       throw error;
     }
     const outcome = await indexed.promise;

@@ -9,7 +9,7 @@ swc.jsc.rewriteRelativeImportExtensions = false;
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{libs,services,scripts,conformance,test}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{libs,services,scripts,conformance,test,e2e,bench}/**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
     '^.+\\.c?js$': [

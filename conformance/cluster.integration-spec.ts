@@ -1,3 +1,4 @@
+import { S3BlobStore } from '@pacs/storage';
 import { describeDicomwebConformance } from './dicomweb.suite';
 import { startClusterTarget } from './support/cluster-target';
 
@@ -8,6 +9,19 @@ describeDicomwebConformance('cluster (gateway, stow, qido, wado over PostgreSQL,
   return {
     rootUrl: target.cluster.gatewayUrl,
     baseUrl: `${target.cluster.gatewayUrl}/dicomweb`,
+    listBlobs: async () => {
+      const store = new S3BlobStore({
+        endpoint: target.env.PACS_S3_ENDPOINT,
+        region: target.env.PACS_S3_REGION!,
+        bucket: target.env.PACS_S3_BUCKET!,
+        accessKeyId: target.env.PACS_S3_ACCESS_KEY_ID,
+        secretAccessKey: target.env.PACS_S3_SECRET_ACCESS_KEY,
+        forcePathStyle: true,
+      });
+      const keys: string[] = [];
+      for await (const blob of store.list(`p/`)) keys.push(blob.key);
+      return keys;
+    },
     close: () => target.close(),
   };
 });

@@ -14,6 +14,8 @@ export interface DicomwebTarget {
   baseUrl: string;
   /** The server's root, for /healthz */
   rootUrl: string;
+  /** Every blob key of the deployment's object storage (to prove failures leave nothing behind). */
+  listBlobs(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,18 @@ export function describeDicomwebConformance(name: string, start: () => Promise<D
             409,
           ],
           ['an invalid study UID in the URL', () => stow(`${base}/studies/not..a.uid`, series.slice(0, 1)), 409],
+          [
+            'a part header block larger than the limit',
+            async () => {
+              const response = await fetch(`${base}/studies`, {
+                method: 'POST',
+                headers: { 'Content-Type': stowContentType },
+                body: `--conformance-boundary-7d1a9\r\nContent-Type: application/dicom\r\nX-Padding: ${'x'.repeat(64 * 1024)}\r\n\r\nDICM\r\n--conformance-boundary-7d1a9--\r\n`,
+              });
+              return { status: response.status, headers: response.headers };
+            },
+            413,
+          ],
           [
             'a body cut before its closing boundary',
             async () => {
@@ -307,6 +321,16 @@ export function describeDicomwebConformance(name: string, start: () => Promise<D
           const parts = splitMultipart(frames.body, frames.headers.get('content-type')!);
           expect(parts.map((p) => sha256(p.body))).toEqual(expected);
         }
+      });
+    });
+
+    describe('no partial state', () => {
+      it('keeps exactly one original per indexed instance: failures, duplicates and conflicts left no blob behind', async () => {
+        const instances = json((await get(`${base}/instances?limit=10000`)).body);
+        const originals = (await target.listBlobs()).filter((key) => key.endsWith('.dcm'));
+        expect(originals.length).toBe(instances.length);
+        const sops = new Set(instances.map((i) => String(value(i, Tag.SOPInstanceUID))));
+        for (const key of originals) expect(sops.has(key.split('/').at(-2)!)).toBe(true);
       });
     });
 

@@ -2,7 +2,7 @@ import { QidoFeature } from '@pacs/qido';
 import { createApp } from '@pacs/runtime';
 import { StowFeature } from '@pacs/stow';
 import { WadoFeature } from '@pacs/wado';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDicomwebConformance } from './dicomweb.suite';
@@ -21,6 +21,10 @@ describeDicomwebConformance('embedded process', async () => {
   return {
     rootUrl,
     baseUrl: `${rootUrl}/dicomweb`,
+    listBlobs: async () =>
+      readdirSync(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && !e.parentPath.includes('.staging'))
+        .map((e) => join(e.parentPath, e.name).slice(join(dataDir, 'blobs').length + 1)),
     close: async () => {
       await created.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -330,7 +330,7 @@ export function describeDicomwebConformance(name: string, start: () => Promise<D
         const originals = (await target.listBlobs()).filter((key) => key.endsWith('.dcm'));
         expect(originals.length).toBe(instances.length);
         const sops = new Set(instances.map((i) => String(value(i, Tag.SOPInstanceUID))));
-        for (const key of originals) expect(sops.has(key.split('/').at(-2)!)).toBe(true);
+        for (const key of originals) expect(sops.has(/([^/]+)\.[0-9a-f-]{36}\.dcm$/.exec(key)![1]!)).toBe(true);
       });
     });
 

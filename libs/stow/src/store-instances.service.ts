@@ -42,6 +42,9 @@ export interface StoreRequest {
 /** Bytes read from a part to learn the instance's identity before anything is written (PS3.10 header + first groups). */
 const identityPeekBytes = 1024 * 1024;
 
+/** Instances of one request written to the blob store at once (each holds a file or an S3 upload's buffers). */
+const maxInstancesBeingWritten = 4;
+
 /**
  * STOW-RS: streams each part of a multipart/related request into object storage while its header is
  * parsed, then publishes instance.stored and waits until the index has it, so a 200 means durable AND
@@ -63,13 +66,24 @@ export class StoreInstancesService {
       maxPartHeaderBytes: this.config.PACS_STOW_MAX_PART_HEADER_BYTES,
       maxParts: this.config.PACS_STOW_MAX_PARTS,
     });
-    // Parts arrive one after the other on one stream; once a part's blob is durable, its indexing runs
-    // while the next part is read.
+    // Parts arrive one after the other on one stream. As soon as a part's bytes are all read, the next part
+    // is read while the previous one is made durable (fsync, S3 completion), announced and indexed: the
+    // request's instances go through storage and the index together, and the index gets them in batches.
     const pending: Promise<StoreResult>[] = [];
+    const durable = new Set<Promise<unknown>>();
     try {
       for await (const part of parts) {
-        const stored = await this.storePart(part, request);
-        pending.push(stored.kind === 'failed' ? Promise.resolve(stored) : this.publishAndWait(stored, request));
+        const { read, result } = this.storePart(part, request);
+        const stored = result.then((r) => (r.kind === 'failed' ? r : this.publishAndWait(r, request)));
+        pending.push(stored);
+        // A failure must not go unobserved while the loop runs; it surfaces from Promise.all below.
+        stored.catch(() => undefined);
+        const tracked: Promise<unknown> = result.finally(() => durable.delete(tracked));
+        tracked.catch(() => undefined);
+        durable.add(tracked);
+        await read;
+        // Bounded: at most this many instances between "read" and "durable" (S3 uploads buffer their parts).
+        while (durable.size >= maxInstancesBeingWritten) await Promise.race(durable).catch(() => undefined);
       }
     } catch (error) {
       // The request itself is broken (multipart syntax, truncated body) or a dependency is down: what this
@@ -82,9 +96,24 @@ export class StoreInstancesService {
     return Promise.all(pending);
   }
 
-  private async storePart(
+  /**
+   * Stores one part. `read` resolves once the part's bytes are all consumed (the multipart parser can move
+   * on); `result` once the instance is durable in the blob store, or failed (then nothing of it remains).
+   */
+  private storePart(
     part: MultipartPart,
     request: StoreRequest,
+  ): { read: Promise<void>; result: Promise<StoredPart | Extract<StoreResult, { kind: 'failed' }>> } {
+    let markRead!: () => void;
+    const read = new Promise<void>((resolve) => (markRead = resolve));
+    const result = this.writePart(part, request, markRead).finally(markRead);
+    return { read, result };
+  }
+
+  private async writePart(
+    part: MultipartPart,
+    request: StoreRequest,
+    markRead: () => void,
   ): Promise<StoredPart | Extract<StoreResult, { kind: 'failed' }>> {
     const type = (part.contentType ?? 'application/dicom').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/dicom') {
@@ -128,13 +157,16 @@ export class StoreInstancesService {
     }
 
     const ingestId = randomUUID();
-    const key = `p/${request.partitionId}/studies/${studyInstanceUid}/series/${seriesInstanceUid}/instances/${sopInstanceUid}/${ingestId}.dcm`;
+    // One folder per series, not per instance: a new instance adds one entry to one folder (one folder fsync).
+    const key = `p/${request.partitionId}/studies/${studyInstanceUid}/series/${seriesInstanceUid}/instances/${sopInstanceUid}.${ingestId}.dcm`;
     const scanner = new Part10Scanner({
       maxHeaderBytes: this.config.PACS_STOW_MAX_DICOM_HEADER_BYTES,
       bulkDataThreshold: this.config.PACS_BULK_DATA_THRESHOLD,
     });
     const whole = Readable.from(concat(prefix, source), { objectMode: false });
     whole.on('error', (e) => scanner.destroy(e));
+    // The part is read when its last byte went into the scanner, long before the blob is durable.
+    whole.once('end', markRead);
     try {
       const blob = await this.blobs.put(key, whole.pipe(scanner), { contentType: 'application/dicom' });
       return { kind: 'stored', identity, ingestId, key, size: blob.size, sha256: blob.sha256, scan: scanner.result() };

@@ -43,7 +43,7 @@ export interface StoreRequest {
 const identityPeekBytes = 1024 * 1024;
 
 /** Instances of one request written to the blob store at once (each holds a file or an S3 upload's buffers). */
-const maxInstancesBeingWritten = 4;
+const maxInstancesBeingWritten = 8;
 
 /**
  * STOW-RS: streams each part of a multipart/related request into object storage while its header is

@@ -13,7 +13,8 @@ describeDicomwebConformance('embedded process', async () => {
     name: 'pacs',
     features: [StowFeature, QidoFeature, WadoFeature],
     env: {},
-    overrides: { PACS_DATA_DIR: dataDir, PACS_LOG_LEVEL: 'warn' },
+    // The audit trail of this suite's requests is not what it checks (security-*.integration-spec.ts does).
+    overrides: { PACS_DATA_DIR: dataDir, PACS_LOG_LEVEL: 'warn', PACS_AUDIT_LOG: '/dev/null' },
   });
   await created.app.listen(0, '127.0.0.1');
   const address = created.app.getHttpServer().address() as { port: number };

@@ -160,6 +160,208 @@ export const settings = {
     '',
     'Base URL of the render service (gateway only; empty: wado serves rendered resources).',
   ),
+
+  // -- HL7 v2 (the hl7 feature: MLLP in, ORU and webhooks out)
+  PACS_HL7_MLLP_HOST: setting(
+    'hl7',
+    z.string(),
+    '',
+    'Address the MLLP listener binds to (empty: the same as PACS_HTTP_HOST).',
+  ),
+  PACS_HL7_MLLP_PORT: setting(
+    'hl7',
+    z.coerce.number().int().min(0).max(65535),
+    '2575',
+    'TCP port of the MLLP listener that receives ADT and orders from the RIS/EHR (0: any free port, for tests).',
+  ),
+  PACS_HL7_MAX_MESSAGE_BYTES: setting(
+    'hl7',
+    positiveInt,
+    '1048576',
+    'Largest HL7 message accepted over MLLP (ADT and orders are kilobytes); a larger one is answered AR, its bytes dropped as they arrive, and the connection stays open.',
+  ),
+  PACS_HL7_PRIMARY_ISSUER: setting(
+    'hl7',
+    z.string(),
+    '',
+    'Assigning authority (PID-3.4 namespace or universal id) whose identifier is the primary Patient ID; empty: the first PID-3 repetition.',
+  ),
+  PACS_HL7_SENDING_APPLICATION: setting('hl7', z.string().min(1), 'PACS', 'MSH-3 of the messages the PACS sends.'),
+  PACS_HL7_SENDING_FACILITY: setting('hl7', z.string(), '', 'MSH-4 of the messages the PACS sends.'),
+  PACS_HL7_OUTBOUND_HOST: setting(
+    'hl7',
+    z.string(),
+    '',
+    'Host of the RIS/EHR MLLP listener that receives ORU^R01 reports (empty: no ORU is sent).',
+  ),
+  PACS_HL7_OUTBOUND_PORT: setting('hl7', port, '2575', 'Port of the RIS/EHR MLLP listener that receives ORU^R01.'),
+  PACS_HL7_OUTBOUND_APPLICATION: setting('hl7', z.string(), 'RIS', 'MSH-5 (receiving application) of ORU^R01.'),
+  PACS_HL7_OUTBOUND_FACILITY: setting('hl7', z.string(), '', 'MSH-6 (receiving facility) of ORU^R01.'),
+  PACS_HL7_ACK_TIMEOUT_MS: setting(
+    'hl7',
+    positiveInt,
+    '30000',
+    'How long an outbound ORU waits for its ACK before the outbox tries again later.',
+  ),
+  PACS_REPORT_WEBHOOK_URLS: setting(
+    'hl7',
+    list,
+    '',
+    'Comma-separated URLs that receive an HTTP POST (JSON with the study link) when a report arrives.',
+  ),
+  PACS_REPORT_STUDY_LINK_TEMPLATE: setting(
+    'hl7',
+    z.string(),
+    '',
+    'Link to a study for the referring physician, with {StudyInstanceUID} (e.g. https://viewer.example.org/viewer?StudyInstanceUIDs={StudyInstanceUID}); empty: the DICOMweb study URL.',
+  ),
+  PACS_OUTBOX_POLL_MS: setting(
+    'hl7',
+    positiveInt,
+    '1000',
+    'How often the outbox looks for reports due (ORU^R01, webhooks); new entries are also sent at once.',
+  ),
+  PACS_OUTBOX_INITIAL_BACKOFF_MS: setting(
+    'hl7',
+    positiveInt,
+    '1000',
+    'Wait before the second delivery attempt of an outbox entry; doubled after each failure.',
+  ),
+  PACS_OUTBOX_MAX_BACKOFF_MS: setting(
+    'hl7',
+    positiveInt,
+    '300000',
+    'Longest wait between delivery attempts; an entry is retried until delivered, never dropped.',
+  ),
+  PACS_HL7_UPS_POLL_MS: setting(
+    'hl7',
+    z.coerce.number().int().min(0),
+    '10000',
+    'How often the hl7 feature looks (UPS-RS search) for workitems COMPLETED with a report reference (0: never).',
+  ),
+  PACS_DICOMWEB_INTERNAL_URL: setting(
+    'hl7',
+    url,
+    '',
+    'DICOMweb root the hl7 and worklist features call inside the deployment (UPS-RS for orders, WADO-RS metadata and thumbnails to warm the caches of priors). Empty: PACS_PUBLIC_BASE_URL, else http://127.0.0.1:PACS_HTTP_PORT/dicomweb (this process).',
+  ),
+
+  // -- Worklist (UPS-RS) and priors
+  PACS_WORKLIST_DEFAULT_LIMIT: setting(
+    'worklist',
+    positiveInt,
+    '100',
+    'Workitems per UPS-RS search response when the request gives no limit.',
+  ),
+  PACS_WORKLIST_MAX_LIMIT: setting('worklist', positiveInt, '1000', 'Largest limit a UPS-RS search may ask for.'),
+  PACS_PRIORS_PREFETCH_COUNT: setting(
+    'worklist',
+    z.coerce.number().int().min(0),
+    '3',
+    'Prior studies whose metadata and thumbnails are fetched (to warm caches) when a workitem is scheduled (0: none).',
+  ),
+  PACS_WORKLIST_URL: setting(
+    'gateway',
+    url,
+    '',
+    'Base URL of the service that runs the worklist feature (UPS-RS /workitems and /studies/{study}/priors; gateway only).',
+  ),
+
+  // -- Security: authentication, authorization, audit (libs/auth; docs/architecture.md, "Security")
+  PACS_AUTH_MODE: setting(
+    'security',
+    z.enum(['none', 'jwt']),
+    'none',
+    'How requests are authenticated: none (every request is anonymous and acts in partition 1: the embedded default) or jwt (every request but /healthz, /readyz, /metrics and CORS preflights needs an OAuth 2.0 bearer JWT of the OpenID Connect issuer, RFC 6750; scopes dicomweb.read, dicomweb.write, dicomweb.admin).',
+  ),
+  PACS_OIDC_ISSUER: setting(
+    'security',
+    z.string(),
+    '',
+    'The issuer whose tokens are accepted (exact iss claim); required with PACS_AUTH_MODE=jwt. Its /.well-known/openid-configuration names the JWKS when PACS_OIDC_JWKS_URL and PACS_OIDC_JWKS_FILE are empty.',
+  ),
+  PACS_OIDC_AUDIENCE: setting(
+    'security',
+    list,
+    '',
+    'Comma-separated audiences: a token is accepted when its aud claim names one of them; required with PACS_AUTH_MODE=jwt.',
+  ),
+  PACS_OIDC_JWKS_URL: setting(
+    'security',
+    url,
+    '',
+    "URL of the issuer's signing keys (JWKS); fetched, cached, and fetched again when a token names a key it does not have (key rotation).",
+  ),
+  PACS_OIDC_JWKS_FILE: setting(
+    'security',
+    z.string(),
+    '',
+    'Path of a JWKS file for sites that cannot reach the issuer; read at start and again when a token names a key it does not have. Wins over PACS_OIDC_JWKS_URL.',
+  ),
+  PACS_OIDC_JWKS_CACHE_SECONDS: setting(
+    'security',
+    positiveInt,
+    '600',
+    'How long fetched signing keys are used before the JWKS is fetched again.',
+  ),
+  PACS_OIDC_ALGORITHMS: setting(
+    'security',
+    list.pipe(
+      z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'])).min(1),
+    ),
+    'RS256,ES256',
+    'Comma-separated JWS algorithms a token may be signed with (RSA and ECDSA only: never "none" or a shared secret).',
+  ),
+  PACS_OIDC_CLOCK_TOLERANCE_SECONDS: setting(
+    'security',
+    z.coerce.number().int().min(0).max(300),
+    '30',
+    'Clock skew allowed between this server and the issuer when exp and nbf are checked.',
+  ),
+  PACS_AUTH_PARTITION_CLAIM: setting(
+    'security',
+    z.string().min(1),
+    'pacs_partition',
+    'Token claim naming the partition (tenant) a request acts in; read when PACS_AUTH_PARTITIONS is set.',
+  ),
+  PACS_AUTH_PARTITIONS: setting(
+    'security',
+    list.pipe(z.array(z.string().regex(/^[^=\s]+=[1-9]\d{0,8}$/, 'entries are claim-value=partition-id'))),
+    '',
+    'Comma-separated pairs of a claim value and a partition id, e.g. "radiology=1,cardiology=2". Empty: one archive, every token acts in partition 1. Set: a token whose partition claim is not listed is refused (403).',
+  ),
+  PACS_AUDIT_LOG: setting(
+    'security',
+    z.string().min(1),
+    'stdout',
+    'Where the audit trail goes (one record per DICOMweb request, modelled on DICOM PS3.15 A.5): stdout (JSON lines marked "log":"audit" beside the ordinary log, whatever PACS_LOG_LEVEL) or the path of a file records are appended to. Audit records name patients\' studies and queries: route them to a protected store.',
+  ),
+
+  // -- Telemetry: metrics and traces (libs/telemetry; docs/architecture.md, "Observability")
+  PACS_METRICS_PORT: setting(
+    'telemetry',
+    z.coerce.number().int().min(0).max(65535),
+    '0',
+    'Port of the Prometheus /metrics endpoint (OpenMetrics text): 0 serves it on PACS_HTTP_PORT; another port serves it there only, away from the port clients reach.',
+  ),
+  PACS_OTEL_TRACES_EXPORTER: setting(
+    'telemetry',
+    z.enum(['none', 'console', 'otlp']),
+    'none',
+    'Where OpenTelemetry spans go: none (no spans are made; an incoming traceparent is still passed on), console (stdout, for debugging) or otlp (OTLP/HTTP to PACS_OTEL_EXPORTER_OTLP_ENDPOINT).',
+  ),
+  PACS_OTEL_EXPORTER_OTLP_ENDPOINT: setting(
+    'telemetry',
+    url,
+    'http://127.0.0.1:4318',
+    'Base URL of the OTLP/HTTP receiver (an OpenTelemetry Collector); spans are posted to its /v1/traces. Used with PACS_OTEL_TRACES_EXPORTER=otlp.',
+  ),
+  PACS_OTEL_TRACES_SAMPLER_RATIO: setting(
+    'telemetry',
+    z.coerce.number().min(0).max(1),
+    '1',
+    'Share of new traces that are recorded (0 to 1); a request whose traceparent says sampled is always recorded (parent-based sampling).',
+  ),
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -1,14 +1,18 @@
 import 'reflect-metadata';
+import { createAuditSink, createAuthentication } from '@pacs/auth';
 import { describeConfig, loadConfig, type Config, type SettingName } from '@pacs/config';
 import { DicomwebExceptionFilter } from '@pacs/dicomweb';
+import { Telemetry } from '@pacs/telemetry';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureHttpServer, fastifyOptions } from './http-server';
+import type { DestinationStream } from 'pino';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { AddressInfo } from 'node:net';
+import { configureHttpServer, fastifyOptions, metricsServer } from './http-server';
 import { HealthRegistry } from './health';
 import { createLogger, type Logger } from './logger';
 import { RuntimeModule, type Feature, type Requirement } from './runtime.module';
-import { HEALTH } from './tokens';
 
 export interface BootstrapOptions {
   /** The service name: logs, client ids, health. */
@@ -17,14 +21,21 @@ export interface BootstrapOptions {
   /** Settings that win over the environment (tests, the all-in-one defaults). */
   overrides?: Partial<Record<SettingName, string>>;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Tests: where the log (and an audit trail on stdout) goes instead of stdout. */
+  logDestination?: DestinationStream;
+  /** Tests: where spans go, whatever PACS_OTEL_TRACES_EXPORTER says. */
+  spanExporter?: SpanExporter;
 }
 
 export interface App {
   app: NestFastifyApplication;
   config: Config;
   logger: Logger;
+  telemetry: Telemetry;
   /** The URL the server listens on (after listen). */
   url: string;
+  /** The URL of /metrics when PACS_METRICS_PORT gives it a port of its own (after bootstrap). */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -35,15 +46,29 @@ export interface App {
  */
 export async function createApp(options: BootstrapOptions): Promise<App> {
   const config = loadConfig(options.env, options.overrides);
-  const logger = createLogger(options.name, config.PACS_LOG_LEVEL);
+  const logger = createLogger(options.name, config.PACS_LOG_LEVEL, options.logDestination);
   const requires = new Set<Requirement>(options.features.flatMap((f) => f.requires));
+  const authentication = createAuthentication(config, logger);
+  const telemetry = Telemetry.create({
+    service: options.name,
+    tracesExporter: config.PACS_OTEL_TRACES_EXPORTER,
+    otlpEndpoint: config.PACS_OTEL_EXPORTER_OTLP_ENDPOINT,
+    samplerRatio: config.PACS_OTEL_TRACES_SAMPLER_RATIO,
+    ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
+  });
+  const audit = createAuditSink(config.PACS_AUDIT_LOG, logger, options.name);
+  const health = new HealthRegistry();
+  const keys = authentication.keys;
+  if (keys) health.add({ name: 'oidc-signing-keys', check: () => keys.ready() });
+  // Closed after every port, in this order: the last spans and audit records of the last requests get out.
+  const closers: (() => Promise<void>)[] = [() => telemetry.shutdown(), () => audit.close()];
 
   @Module({})
   class AppModule {}
   const root: DynamicModule = {
     module: AppModule,
     imports: [
-      RuntimeModule.forRoot({ config, logger, service: options.name, requires }),
+      RuntimeModule.forRoot({ config, logger, service: options.name, requires, telemetry, health, closers }),
       ...options.features.map((f) => f.module),
     ],
   };
@@ -59,16 +84,22 @@ export async function createApp(options: BootstrapOptions): Promise<App> {
   configureHttpServer(app.getHttpAdapter().getInstance(), {
     config,
     logger,
-    health: app.get<HealthRegistry>(HEALTH),
+    health,
     service: options.name,
+    telemetry,
+    authenticator: authentication.authenticator,
+    audit,
   });
   await app.init();
   return {
     app,
     config,
     logger,
+    telemetry,
     url: '',
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+    },
   };
 }
 
@@ -87,9 +118,29 @@ export async function bootstrap(options: BootstrapOptions): Promise<App> {
   const { app, config, logger } = created;
   await app.listen(config.PACS_HTTP_PORT, config.PACS_HTTP_HOST);
   const url = `http://${config.PACS_HTTP_HOST}:${config.PACS_HTTP_PORT}`;
+  let metricsUrl: string | undefined;
+  let close = created.close;
+  if (config.PACS_METRICS_PORT !== 0) {
+    const server = metricsServer(created.telemetry);
+    server.unref(); // never what keeps the process alive on shutdown
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PACS_METRICS_PORT, config.PACS_HTTP_HOST, resolve);
+    });
+    metricsUrl = `http://${config.PACS_HTTP_HOST}:${(server.address() as AddressInfo).port}/metrics`;
+    close = async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await created.close();
+    };
+  }
   logger.info(
-    { url: `${url}/dicomweb`, ms: Date.now() - started, config: describeConfig(config) },
+    {
+      url: `${url}/dicomweb`,
+      metrics: metricsUrl ?? `${url}/metrics`,
+      ms: Date.now() - started,
+      config: describeConfig(config),
+    },
     `${options.name} ready`,
   );
-  return { ...created, url };
+  return { ...created, url, close, ...(metricsUrl ? { metricsUrl } : {}) };
 }

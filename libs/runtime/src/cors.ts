@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Response headers a browser client (OHIF, dicomweb-client) reads and so must be exposed to it:
- * paging and truncation warnings, content location of STOW results, caching validators, ranges.
+ * paging and truncation warnings, content location of STOW results, caching validators, ranges, and the
+ * bearer challenge of a refused token.
  */
 const exposedHeaders = [
   'Content-Location',
@@ -17,6 +18,8 @@ const exposedHeaders = [
   'Link',
   'Retry-After',
   'Warning',
+  // RFC 6750 §3: a browser client reads why its token was refused (expired: renew it).
+  'WWW-Authenticate',
   'X-Request-ID',
 ].join(', ');
 const allowedMethods = 'GET, HEAD, POST, PUT, DELETE, OPTIONS';

@@ -1,9 +1,14 @@
+import type { AuditSink, Authenticator } from '@pacs/auth';
 import type { Config } from '@pacs/config';
+import { traceIdOf, type Telemetry } from '@pacs/telemetry';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { authenticateRequests } from './authenticate-requests';
 import { registerCors } from './cors';
 import type { HealthRegistry } from './health';
 import type { Logger } from './logger';
+import { observeRequests } from './observe-requests';
 
 /** Largest JSON request body (UPS workitems, STOW metadata): DICOM JSON of one data set, not bulk data. */
 const maxJsonBodyBytes = 16 * 1024 * 1024;
@@ -22,16 +27,31 @@ export const fastifyOptions = {
   return503OnClosing: true,
 };
 
+export interface HttpServerDeps {
+  config: Config;
+  logger: Logger;
+  health: HealthRegistry;
+  service: string;
+  telemetry: Telemetry;
+  authenticator: Authenticator;
+  audit: AuditSink;
+}
+
 /**
- * What every process's HTTP server does besides its routes: request ids, CORS, bodies left as streams for
- * the DICOMweb handlers (multipart/related and application/dicom are never buffered), JSON for DICOM JSON
- * bodies, a request log line without PHI, and the health endpoints.
+ * What every process's HTTP server does besides its routes, in this order: metrics, span and audit record of
+ * every request (observeRequests); CORS, answering preflights before anything else; request ids; authentication
+ * and authorization (PACS_AUTH_MODE); bodies left as streams for the DICOMweb handlers (multipart/related and
+ * application/dicom are never buffered), JSON for DICOM JSON bodies; a request log line without PHI; the
+ * health endpoints and /metrics (unless PACS_METRICS_PORT puts it on a port of its own).
  */
-export function configureHttpServer(
-  app: FastifyInstance,
-  deps: { config: Config; logger: Logger; health: HealthRegistry; service: string },
-): void {
-  const { config, logger, health } = deps;
+export function configureHttpServer(app: FastifyInstance, deps: HttpServerDeps): void {
+  const { config, logger, health, telemetry } = deps;
+  observeRequests(app, {
+    telemetry,
+    audit: deps.audit,
+    service: deps.service,
+    trustedProxies: config.PACS_TRUSTED_PROXIES,
+  });
   registerCors(app, config.PACS_CORS_ORIGINS);
 
   app.removeAllContentTypeParsers();
@@ -50,7 +70,9 @@ export function configureHttpServer(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
   });
+  authenticateRequests(app, deps.authenticator);
   app.addHook('onResponse', async (request, reply) => {
+    const traceId = traceIdOf(request);
     logger.info(
       {
         reqId: request.id,
@@ -58,6 +80,7 @@ export function configureHttpServer(
         route: request.routeOptions.url ?? '(unmatched)',
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
+        ...(traceId ? { traceId } : {}),
       },
       'request',
     );
@@ -67,5 +90,20 @@ export function configureHttpServer(
   app.get('/readyz', async (_request, reply) => {
     const result = await health.run();
     return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? 'ready' : 'not ready', ...result });
+  });
+  if (config.PACS_METRICS_PORT === 0) {
+    app.get('/metrics', (request, reply) => {
+      reply.hijack();
+      telemetry.serveMetrics(request.raw, reply.raw);
+    });
+  }
+}
+
+/** /metrics on a port of its own (PACS_METRICS_PORT): nothing else is served there. */
+export function metricsServer(telemetry: Telemetry): Server {
+  return createServer((request, response) => {
+    if (request.method === 'GET' && request.url?.split('?')[0] === '/metrics')
+      telemetry.serveMetrics(request, response);
+    else response.writeHead(404).end();
   });
 }

@@ -4,4 +4,6 @@ export { RequestContext, type RequestScope } from './request-context';
 export { HealthRegistry, type HealthCheck } from './health';
 export { createLogger, type Logger } from './logger';
 export { originMatcher } from './cors';
-export { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER } from './tokens';
+export { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER, TELEMETRY } from './tokens';
+export { markAnsweredUpstream } from './observe-requests';
+export { publicRoutes } from './authenticate-requests';

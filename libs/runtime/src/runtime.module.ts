@@ -1,10 +1,11 @@
 import type { Config } from '@pacs/config';
+import { instrumentEventBus, type Telemetry } from '@pacs/telemetry';
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { createBlobStore, createEventBus, openIndex } from './dependencies';
 import { HealthRegistry } from './health';
 import type { Logger } from './logger';
 import { RequestContext } from './request-context';
-import { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER } from './tokens';
+import { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER, TELEMETRY } from './tokens';
 
 /** The ports a feature uses; the composition root creates only those its features need. */
 export type Requirement = 'blobs' | 'bus' | 'index';
@@ -46,14 +47,19 @@ export class RuntimeModule {
     logger: Logger;
     service: string;
     requires: ReadonlySet<Requirement>;
+    telemetry: Telemetry;
+    health?: HealthRegistry;
+    /** Closed after the ports (closed last opened first, these first opened). */
+    closers?: (() => Promise<void>)[];
   }): DynamicModule {
-    const { config, logger, service, requires } = options;
-    const health = new HealthRegistry();
-    const closers: (() => Promise<void>)[] = [];
+    const { config, logger, service, requires, telemetry } = options;
+    const health = options.health ?? new HealthRegistry();
+    const closers: (() => Promise<void>)[] = options.closers ?? [];
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
       { provide: LOGGER, useValue: logger },
       { provide: HEALTH, useValue: health },
+      { provide: TELEMETRY, useValue: telemetry },
       RequestContext,
       { provide: Closer, useFactory: () => new Closer(closers, logger) },
     ];
@@ -73,7 +79,7 @@ export class RuntimeModule {
         useFactory: () => {
           const bus = createEventBus(config, service, logger);
           closers.push(() => bus.close());
-          return bus;
+          return instrumentEventBus(bus, telemetry);
         },
       });
     }
@@ -95,6 +101,7 @@ export class RuntimeModule {
         CONFIG,
         LOGGER,
         HEALTH,
+        TELEMETRY,
         RequestContext,
         ...(requires.has('blobs') ? [BLOB_STORE] : []),
         ...(requires.has('bus') ? [EVENT_BUS] : []),

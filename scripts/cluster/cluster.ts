@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-export type ServiceName = 'gateway' | 'stow' | 'qido' | 'wado' | 'render';
+export type ServiceName = 'gateway' | 'stow' | 'qido' | 'wado' | 'render' | 'hl7';
 
 export interface ClusterOptions {
   /** The repository root (dist/ must be built). */
@@ -15,6 +15,8 @@ export interface ClusterOptions {
   services?: ServiceName[];
   /** Fixed ports; free ones are chosen otherwise. */
   ports?: Partial<Record<ServiceName, number>>;
+  /** The hl7 service's MLLP port; default: a free one (PACS_HL7_MLLP_PORT in env wins). */
+  mllpPort?: number;
   /** Where each service's output goes: 'inherit' or 'ignore' (default). */
   stdio?: 'inherit' | 'ignore';
 }
@@ -64,6 +66,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     string
   >;
   const children = new Map<ServiceName, ChildProcess>();
+  const mllpPort = services.includes('hl7')
+    ? (options.mllpPort ?? (options.env.PACS_HL7_MLLP_PORT ? undefined : await freePort()))
+    : undefined;
 
   const env = (service: ServiceName): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -77,6 +82,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     PACS_QIDO_URL: urls.qido ?? '',
     PACS_WADO_URL: urls.wado ?? '',
     PACS_RENDER_URL: urls.render ?? '',
+    PACS_WORKLIST_URL: urls.hl7 ?? '',
+    // hl7 calls the DICOMweb API (orders → UPS-RS, priors prefetch) through the gateway.
+    PACS_DICOMWEB_INTERNAL_URL: urls.gateway ? `${urls.gateway}/dicomweb` : '',
+    ...(service === 'hl7' && mllpPort !== undefined ? { PACS_HL7_MLLP_PORT: String(mllpPort) } : {}),
   });
 
   const start = async (service: ServiceName) => {

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const cluster = await startCluster({
     root,
     env,
-    services: ['stow', 'qido', 'wado', 'gateway'],
+    services: ['stow', 'qido', 'wado', 'hl7', 'gateway'],
+    mllpPort: Number(process.env.PACS_HL7_MLLP_PORT ?? 2575),
     ports: { gateway: gatewayPort },
     stdio: 'inherit',
   });

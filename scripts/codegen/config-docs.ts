@@ -45,7 +45,9 @@ export const chartManaged: Readonly<Record<string, { readonly value: string; rea
     value: 'http://<fullname>-render:8080',
     why: 'gateway only; empty when services.render.enabled is false',
   },
+  PACS_WORKLIST_URL: { value: 'http://<fullname>-hl7:8080', why: 'gateway only: UPS-RS and priors' },
   PACS_HL7_MLLP_PORT: { value: 'mllp.port (2575)', why: 'hl7 only' },
+  PACS_DICOMWEB_INTERNAL_URL: { value: 'http://<fullname>-gateway:8080/dicomweb', why: 'hl7 only' },
 };
 
 function loadSettings(): Record<string, SettingLike> {

@@ -80,6 +80,7 @@ PACS_STOW_URL: stow
 PACS_QIDO_URL: qido
 PACS_WADO_URL: wado
 PACS_RENDER_URL: render
+PACS_WORKLIST_URL: hl7
 {{- end }}
 
 {{- define "pacs.httpPort" -}}8080{{- end }}
@@ -146,6 +147,8 @@ PACS_DATA_DIR: /tmp/pacs
 {{- end }}
 {{- if eq .name "hl7" }}
 {{- $_ := set $out "PACS_HL7_MLLP_PORT" (include "pacs.envValue" $root.Values.mllp.port) }}
+{{- /* Orders become UPS workitems and priors are warmed through the DICOMweb API, i.e. the gateway. */}}
+{{- $_ := set $out "PACS_DICOMWEB_INTERNAL_URL" (printf "http://%s:%s/dicomweb" (include "pacs.componentName" (dict "root" $root "name" "gateway")) (include "pacs.httpPort" $root)) }}
 {{- end }}
 {{- range $key, $value := (.svc.config | default dict) }}
 {{- if not (kindIs "invalid" $value) }}

@@ -224,7 +224,16 @@ export class KafkaEventBus implements EventBus {
     try {
       await withTimeout(this.start(), this.publishTimeoutMs, 'broadcast');
       await withTimeout(admin.connect(), this.publishTimeoutMs, 'broadcast');
-      const ends = await withTimeout(admin.fetchTopicOffsets(name), this.publishTimeoutMs, 'broadcast');
+      // A topic created a moment ago may have no leader yet ("not the leader for some partition"): ask again.
+      let ends: { partition: number; high: string }[] | undefined;
+      for (let attempt = 1; !ends; attempt++) {
+        try {
+          ends = await withTimeout(admin.fetchTopicOffsets(name), this.publishTimeoutMs, 'broadcast');
+        } catch (error) {
+          if (attempt >= 10 || (error as { retriable?: boolean }).retriable === false) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+        }
+      }
       for (const { partition, high } of ends) positions.set(partition, high);
     } catch (error) {
       throw toBusError(error, 'broadcast');

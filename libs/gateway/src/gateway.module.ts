@@ -22,6 +22,7 @@ export class GatewayRoutes implements OnModuleInit {
       wado: config.PACS_WADO_URL,
       // Without a render service the retrieval service answers rendered resources.
       render: config.PACS_RENDER_URL || config.PACS_WADO_URL,
+      worklist: config.PACS_WORKLIST_URL,
     };
   }
 

@@ -21,6 +21,11 @@ describe('routeOf', () => {
     ['GET', '/studies/1.2.3/rendered', 'render'],
     ['GET', '/studies/1.2.3/series/4.5/instances/6.7/frames/1/rendered', 'render'],
     ['GET', '/studies/1.2.3/series/4.5/thumbnail', 'render'],
+    ['POST', '/workitems', 'worklist'],
+    ['GET', '/workitems/1.2.3', 'worklist'],
+    ['PUT', '/workitems/1.2.3/state', 'worklist'],
+    ['POST', '/workitems/1.2.3/cancelrequest', 'worklist'],
+    ['GET', '/studies/1.2.3/priors', 'worklist'],
   ])('sends %s %s to %s', (method, path, upstream) => {
     expect(routeOf(method, path)).toBe(upstream);
   });
@@ -28,7 +33,6 @@ describe('routeOf', () => {
   it.each([
     ['DELETE', '/studies/1.2.3'],
     ['POST', '/studies/1.2.3/series'],
-    ['GET', '/workitems'],
     ['PUT', '/studies'],
   ])('routes %s %s nowhere', (method, path) => {
     expect(routeOf(method, path)).toBeUndefined();

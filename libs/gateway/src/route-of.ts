@@ -1,5 +1,5 @@
 /** The service a DICOMweb request goes to in cluster mode. */
-export type Upstream = 'stow' | 'qido' | 'wado' | 'render';
+export type Upstream = 'stow' | 'qido' | 'wado' | 'render' | 'worklist';
 
 const uid = '[^/]+';
 /** QIDO-RS search resources (PS3.18 §10.6.1): /studies, /series, /instances, at the root and under a study / series. */
@@ -10,11 +10,14 @@ const search = new RegExp(
 const rendered = /\/(rendered|thumbnail)$/;
 
 /**
- * Routes by method and the path below /dicomweb (one table, in the order of PS3.18 §10): STOW-RS is a POST to
+ * Routes by method and the path below /dicomweb (one table, in the order of PS3.18 §10–11): STOW-RS is a POST to
  * /studies[/{study}]; searches go to the index; rendered resources to render (when it runs apart); every
  * other GET / HEAD of a study, series or instance resource is a WADO-RS retrieve.
  */
 export function routeOf(method: string, path: string): Upstream | undefined {
+  // UPS-RS (PS3.18 §11) and the priors extension: every method, to the worklist (the hl7 service).
+  if (path === '/workitems' || path.startsWith('/workitems/') || /^\/studies\/[^/]+\/priors$/.test(path))
+    return 'worklist';
   if (method === 'POST') return /^\/studies(\/[^/]+)?$/.test(path) ? 'stow' : undefined;
   if (method !== 'GET' && method !== 'HEAD') return undefined;
   if (search.test(path)) return 'qido';

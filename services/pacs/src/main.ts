@@ -1,7 +1,9 @@
 // The all-in-one PACS: every feature in one process with the embedded defaults (PGlite, files, in-process bus).
+import { Hl7Feature } from '@pacs/hl7';
 import { QidoFeature } from '@pacs/qido';
 import { run } from '@pacs/runtime';
 import { StowFeature } from '@pacs/stow';
 import { WadoFeature } from '@pacs/wado';
+import { WorklistFeature } from '@pacs/worklist';
 
-run({ name: 'pacs', features: [StowFeature, QidoFeature, WadoFeature] });
+run({ name: 'pacs', features: [StowFeature, QidoFeature, WadoFeature, Hl7Feature, WorklistFeature] });

@@ -14,4 +14,5 @@ step "unit tests"; npx jest -c jest.config.js
 step "build (the cluster suites run the built services)"; npm run -s build
 step "test environment"; bash scripts/test-env/up.sh
 step "integration tests"; npx jest -c jest.integration.config.js
+step "end-to-end: OHIF in Chromium against the embedded process (with and without tokens) and the cluster"; npm run -s test:e2e
 step "deployment (Dockerfile, Helm chart, manifests: lint, render, schema and policy checks)"; bash scripts/deploy/check.sh

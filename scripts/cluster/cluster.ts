@@ -58,7 +58,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 90_000): 
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const services = options.services ?? ['stow', 'qido', 'wado', 'gateway'];
+  const services = options.services ?? ['stow', 'qido', 'wado', 'render', 'gateway'];
   const ports = {} as Record<ServiceName, number>;
   for (const s of services) ports[s] = options.ports?.[s] ?? (await freePort());
   const urls = Object.fromEntries(services.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<

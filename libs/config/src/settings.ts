@@ -158,7 +158,7 @@ export const settings = {
     'gateway',
     url,
     '',
-    'Base URL of the render service (gateway only; empty: wado serves rendered resources).',
+    'Base URL of the render service (gateway only; empty: rendered and thumbnail resources answer 501).',
   ),
 
   // -- HL7 v2 (the hl7 feature: MLLP in, ORU and webhooks out)

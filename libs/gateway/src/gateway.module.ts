@@ -20,8 +20,7 @@ export class GatewayRoutes implements OnModuleInit {
       stow: config.PACS_STOW_URL,
       qido: config.PACS_QIDO_URL,
       wado: config.PACS_WADO_URL,
-      // Without a render service the retrieval service answers rendered resources.
-      render: config.PACS_RENDER_URL || config.PACS_WADO_URL,
+      render: config.PACS_RENDER_URL,
       worklist: config.PACS_WORKLIST_URL,
     };
   }

@@ -164,10 +164,12 @@ describe('settings the chart sets itself', () => {
   const own = (service: string): Record<string, string> => find(rendered, 'ConfigMap', `pacs-${service}`).data!;
 
   it('sets every one docs/configuration.md lists, where it lists it', () => {
-    const gatewayOnly = ['PACS_STOW_URL', 'PACS_QIDO_URL', 'PACS_WADO_URL', 'PACS_RENDER_URL'];
+    const gatewayOnly = ['PACS_STOW_URL', 'PACS_QIDO_URL', 'PACS_WADO_URL', 'PACS_RENDER_URL', 'PACS_WORKLIST_URL'];
     for (const name of Object.keys(chartManaged)) {
-      if (gatewayOnly.includes(name)) expect(own('gateway')[name]).toMatch(/^http:\/\/pacs-[a-z]+:8080$/);
+      if (gatewayOnly.includes(name)) expect(own('gateway')[name]).toMatch(/^http:\/\/pacs-[a-z0-9]+:8080$/);
       else if (name === 'PACS_HL7_MLLP_PORT') expect(own('hl7')[name]).toBe('2575');
+      else if (name === 'PACS_DICOMWEB_INTERNAL_URL')
+        expect(own('hl7')[name]).toBe('http://pacs-gateway:8080/dicomweb');
       else expect(shared[name]).toBe(chartManaged[name].value);
     }
   });

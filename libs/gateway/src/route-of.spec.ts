@@ -26,6 +26,9 @@ describe('routeOf', () => {
     ['PUT', '/workitems/1.2.3/state', 'worklist'],
     ['POST', '/workitems/1.2.3/cancelrequest', 'worklist'],
     ['GET', '/studies/1.2.3/priors', 'worklist'],
+    ['POST', '/extended-query-tags', 'qido'],
+    ['GET', '/extended-query-tags/00101002', 'qido'],
+    ['DELETE', '/extended-query-tags/00101002', 'qido'],
   ])('sends %s %s to %s', (method, path, upstream) => {
     expect(routeOf(method, path)).toBe(upstream);
   });

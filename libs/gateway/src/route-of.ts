@@ -15,6 +15,8 @@ const rendered = /\/(rendered|thumbnail)$/;
  * other GET / HEAD of a study, series or instance resource is a WADO-RS retrieve.
  */
 export function routeOf(method: string, path: string): Upstream | undefined {
+  // Extended query tags: the index owner's administrative resource.
+  if (path === '/extended-query-tags' || path.startsWith('/extended-query-tags/')) return 'qido';
   // UPS-RS (PS3.18 §11) and the priors extension: every method, to the worklist (the hl7 service).
   if (path === '/workitems' || path.startsWith('/workitems/') || /^\/studies\/[^/]+\/priors$/.test(path))
     return 'worklist';

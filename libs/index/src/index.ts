@@ -8,10 +8,39 @@ export {
   type IndexOutcome,
   type IndexOutcomeKind,
 } from './index-writer';
+export { deleteInstances, type DeleteTarget, type DeletedInstance } from './delete-instances';
+export {
+  findPatientModule,
+  mergePatients,
+  updatePatient,
+  type PatientIdentity,
+  type PatientMerge,
+  type PatientMergeOutcome,
+  type PatientUpdate,
+  type PatientUpdateOutcome,
+} from './patients';
+export {
+  addExtendedQueryTags,
+  deleteExtendedQueryTag,
+  extendedTagColumns,
+  extendedTagValueKinds,
+  ExtendedQueryTagError,
+  getExtendedQueryTag,
+  listExtendedQueryTags,
+  reindexExtendedQueryTags,
+  type ExtendedQueryTag,
+  type ExtendedQueryTagDefinition,
+  type ExtendedQueryTagErrorKind,
+  type ExtendedTagColumn,
+  type ExtendedTagLevel,
+  type ExtendedTagStatus,
+  type ReindexStep,
+} from './extended-query-tags';
 export {
   search,
   planSearch,
   likePattern,
+  isBuiltInMatchingKey,
   supportedMatchingKeys,
   UnsupportedMatchError,
   type MatchCondition,
@@ -36,9 +65,11 @@ export {
 } from './attribute-levels';
 export {
   normalizeForMatching,
+  personNameNorm,
   sqlDate,
   sqlTime,
   stringValue,
+  timezoneOffsetMinutes,
   type DicomJsonDataset,
   type DicomJsonElement,
 } from './dataset-values';

@@ -8,16 +8,10 @@ import {
   type InstanceStored,
 } from '@pacs/contracts';
 import type { PixelDataIndex } from '@pacs/dicom';
-import {
-  applyMigrations,
-  writeInstances,
-  type IndexDatabase,
-  type InstanceRecord,
-  type IndexOutcomeKind,
-} from '@pacs/index';
+import { writeInstances, type IndexDatabase, type InstanceRecord, type IndexOutcomeKind } from '@pacs/index';
 import { BLOB_STORE, EVENT_BUS, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
 import type { BlobStore } from '@pacs/storage';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { text } from 'node:stream/consumers';
 
 const outcomeCodes: Record<IndexOutcomeKind, IndexOutcome> = {
@@ -26,16 +20,30 @@ const outcomeCodes: Record<IndexOutcomeKind, IndexOutcome> = {
   conflict: IndexOutcome.CONFLICT,
 };
 
-/** The consumer group of the index owner: each stored instance is indexed by one qido replica. */
+/** The consumer group of the index owner on instance.stored: each event is handled by one qido replica. */
 export const indexConsumerGroup = 'pacs-index';
 
 /**
- * The index owner: applies the migrations at start-up, then consumes instance.stored in batches, writes each
- * batch in one transaction and answers with instance.indexed — after the commit, so the bus commits its
- * offsets only for what the database has (a crash in between re-delivers, and re-indexing is idempotent).
+ * The index owner's consumer group of another topic. One group per topic: Kafka assigns the partitions of every
+ * topic a group's members subscribe to among all of them, so members of one group subscribed to different
+ * topics would be handed partitions they never read.
+ */
+export const indexConsumerGroupOf = (topic: string): string => `${indexConsumerGroup}.${topic}`;
+
+/**
+ * Most instance.stored events per index write: one transaction and one multi-row statement per table. Kafka
+ * hands over what one fetch of a partition holds (1 MiB: about 400 events of 2.4 kB), fewer when events are
+ * larger (bench/qido/README.md).
+ */
+export const indexBatchSize = 500;
+
+/**
+ * instance.stored → the index → instance.indexed: each batch is written in one transaction and answered after
+ * the commit, so the bus commits its offsets only for what the database has (a crash in between re-delivers,
+ * and re-indexing is idempotent). Started by the IndexOwner once the migrations are applied.
  */
 @Injectable()
-export class InstanceStoredConsumer implements OnModuleInit, OnApplicationShutdown {
+export class InstanceStoredConsumer {
   private subscription?: Subscription;
 
   constructor(
@@ -45,25 +53,25 @@ export class InstanceStoredConsumer implements OnModuleInit, OnApplicationShutdo
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    const applied = await applyMigrations(this.db.sql);
-    if (applied.length > 0) this.logger.info({ migrations: applied }, 'index migrations applied');
+  async start(): Promise<void> {
     this.subscription = await this.bus.subscribe({
       topic: Topic.InstanceStored,
       group: indexConsumerGroup,
-      maxBatchSize: 500,
+      maxBatchSize: indexBatchSize,
       handler: (batch) => this.handle(batch),
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     await this.subscription?.close();
   }
 
-  private async handle(batch: BusMessage[]): Promise<void> {
+  async handle(batch: BusMessage[]): Promise<void> {
+    const started = performance.now();
     const events = batch.map((m) => decodeInstanceStored(m.value, m.headers));
     const records = await Promise.all(events.map((e) => this.recordOf(e)));
     const outcomes = await writeInstances(this.db.sql, records);
+    this.logger.debug({ instances: batch.length, ms: Math.round(performance.now() - started) }, 'index batch written');
     await this.bus.publish(
       outcomes.map((outcome, n) => {
         const event = events[n]!;
@@ -93,7 +101,7 @@ export class InstanceStoredConsumer implements OnModuleInit, OnApplicationShutdo
         ? await text(await this.blobs.get(event.metadata.value))
         : Buffer.from(event.metadata.value ?? new Uint8Array()).toString('utf8');
     return {
-      partitionId: Number(event.partition) || 1, // the default partition is 1
+      partitionId: partitionOf(event.partition),
       ingestId: event.ingestId,
       studyUid: event.studyInstanceUid,
       seriesUid: event.seriesInstanceUid,
@@ -115,6 +123,9 @@ export class InstanceStoredConsumer implements OnModuleInit, OnApplicationShutdo
     };
   }
 }
+
+/** The partition of an event ('' or not a number: the default partition, 1). */
+export const partitionOf = (partition: string): number => Number(partition) || 1;
 
 const range = (r: { offset: bigint; length: bigint }) => ({ offset: Number(r.offset), length: Number(r.length) });
 

@@ -15,6 +15,7 @@ import {
 } from '@pacs/index';
 import { CONFIG, INDEX_DATABASE } from '@pacs/runtime';
 import { Inject, Injectable } from '@nestjs/common';
+import { ExtendedQueryTagCatalog } from './extended-query-tag-catalog';
 
 export interface QidoResult {
   rows: { studyUid: string; seriesUid?: string; sopUid?: string; dataset: DicomJsonDataset }[];
@@ -29,6 +30,7 @@ export class SearchService {
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     @Inject(INDEX_DATABASE) private readonly db: IndexDatabase,
+    private readonly catalog: ExtendedQueryTagCatalog,
   ) {}
 
   async search(
@@ -37,9 +39,11 @@ export class SearchService {
     scope: { studyUid?: string; seriesUid?: string },
     partitionId: number,
   ): Promise<QidoResult> {
+    const extendedTags = await this.catalog.tags();
     const parsed = parseQidoQuery(level, query, {
       defaultLimit: this.config.PACS_QIDO_DEFAULT_LIMIT,
       maxLimit: this.config.PACS_QIDO_MAX_LIMIT,
+      privateKeys: new Map(extendedTags.filter((t) => t.status === 'ready').map((t) => [t.tag, t.vr])),
     });
     const conditions = parsed.matches.map(toCondition);
     const includeAll = parsed.includeFields === 'all';
@@ -54,6 +58,8 @@ export class SearchService {
         conditions,
         fuzzy: parsed.fuzzyMatching,
         emptyValueMatching: parsed.emptyValueMatching,
+        ...(parsed.timezoneOffsetMinutes !== undefined ? { timezoneOffsetMinutes: parsed.timezoneOffsetMinutes } : {}),
+        extendedTags,
         limit: parsed.limit,
         offset: parsed.offset,
         withInstanceDataset: level === 'instance' && (includeAll || included.size > 0),
@@ -96,7 +102,7 @@ function pick(dataset: DicomJsonDataset, tags: Set<string>): DicomJsonDataset {
 }
 
 /** The protocol's parsed matching key → the index's condition. */
-function toCondition(match: QidoMatch): MatchCondition {
+export function toCondition(match: QidoMatch): MatchCondition {
   switch (match.kind) {
     case 'universal':
       return { kind: 'universal', tag: match.tag };
@@ -108,12 +114,20 @@ function toCondition(match: QidoMatch): MatchCondition {
       return {
         kind: 'range',
         tag: match.tag,
-        from: match.from,
-        to: match.to,
+        ...(match.from !== undefined ? { from: match.from } : {}),
+        ...(match.to !== undefined ? { to: match.to } : {}),
+        ...(match.fromOffsetMinutes !== undefined ? { fromOffsetMinutes: match.fromOffsetMinutes } : {}),
+        ...(match.toOffsetMinutes !== undefined ? { toOffsetMinutes: match.toOffsetMinutes } : {}),
         ...(match.time ? { timeTag: match.time.tag } : {}),
       };
     case 'uidList':
       return { kind: 'uidList', tag: match.tag, values: match.values };
+    case 'multiple':
+      return {
+        kind: 'multiple',
+        tag: match.tag,
+        values: match.values.map((v) => (v.kind === 'single' ? v.value : v.pattern)),
+      };
     case 'sequence':
       return { kind: 'sequence', tag: match.tag, items: match.items.map(toCondition) };
   }

@@ -212,9 +212,30 @@ describe('parseQidoQuery', () => {
       badRequest({ Rows: '-1' }, /not a valid US value/);
     });
 
-    it('answers 400 for a "\\" (Multiple Value Matching) outside UI and the text VRs', () => {
-      badRequest({ ModalitiesInStudy: 'CT\\MR' }, /Multiple Value Matching/);
+    it('gives Multiple Value Matching for "\\"-separated values of short strings, each single or wild card', () => {
+      expect(parse({ ModalitiesInStudy: 'CT\\MR' }).matches[0]).toMatchObject({
+        kind: 'multiple',
+        values: [
+          { kind: 'single', value: 'CT' },
+          { kind: 'single', value: 'MR' },
+        ],
+      });
+      expect(parse({ PatientName: 'doe*\\smith^j' }).matches[0]).toMatchObject({
+        kind: 'multiple',
+        values: [
+          { kind: 'wildcard', pattern: 'doe*', caseInsensitive: true },
+          { kind: 'single', value: 'smith^j', caseInsensitive: true },
+        ],
+      });
+      expect(parse({ Modality: 'CT\\' }).matches[0]).toMatchObject({ kind: 'single', value: 'CT' });
+      expect(parse({ Modality: 'CT\\*' }).matches[0]).toMatchObject({ kind: 'universal' });
       expect(parse({ StudyComments: 'a\\b' }).matches[0]).toMatchObject({ kind: 'single', value: 'a\\b' });
+    });
+
+    it('answers 400 for "\\" when multiplevaluematching=false, and in dates and numbers', () => {
+      badRequest({ ModalitiesInStudy: 'CT\\MR', multiplevaluematching: 'false' }, /multiplevaluematching=false/);
+      badRequest({ StudyDate: '20240101\\20240102' }, /not a date/);
+      badRequest({ NumberOfStudyRelatedInstances: '1\\2' }, /not a valid IS value/);
     });
 
     it('answers 400 for control characters and values longer than maxValueLength', () => {
@@ -350,6 +371,38 @@ describe('parseQidoQuery', () => {
         ['range', 'DA'],
         ['universal', 'TM'],
       ]);
+    });
+  });
+
+  describe('TimezoneOffsetFromUTC', () => {
+    it('gives the offset of the query instead of a match (PS3.4 §C.2.2.2)', () => {
+      const q = parse({ TimezoneOffsetFromUTC: '-0530', StudyDate: '20240101' });
+      expect(q.timezoneOffsetMinutes).toBe(-330);
+      expect(q.matches.map((m) => m.tag)).toEqual([Tag.StudyDate]);
+      // An unencoded "+" arrives as a space.
+      expect(parse({ '00080201': ' 0100' }).timezoneOffsetMinutes).toBe(60);
+      expect(parse({ TimezoneOffsetFromUTC: '+1400' }).timezoneOffsetMinutes).toBe(840);
+    });
+
+    it('asks for the attribute without a value, and answers 400 for anything but an offset', () => {
+      const q = parse({ TimezoneOffsetFromUTC: '' });
+      expect(q.timezoneOffsetMinutes).toBeUndefined();
+      expect(q.matches).toMatchObject([{ kind: 'universal', tag: Tag.TimezoneOffsetFromUTC }]);
+      badRequest({ TimezoneOffsetFromUTC: '+1500' }, /not a UTC offset/);
+      badRequest({ TimezoneOffsetFromUTC: '0100' }, /not a UTC offset/);
+      badRequest({ TimezoneOffsetFromUTC: '+01:00' }, /not a UTC offset/);
+    });
+  });
+
+  describe('private matching keys', () => {
+    it('accepts a declared private attribute with its VR, and refuses others', () => {
+      const q = parseQidoQuery(
+        'instance',
+        { '00091010': 'x*' },
+        { ...options, privateKeys: new Map([['00091010', 'LO']]) },
+      );
+      expect(q.matches[0]).toMatchObject({ kind: 'wildcard', tag: '00091010', vr: 'LO', keyword: '' });
+      badRequest({ '00091011': 'x' }, /Private attribute/);
     });
   });
 

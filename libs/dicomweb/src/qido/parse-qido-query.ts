@@ -20,8 +20,12 @@
 //   StudyDate=20240101-20240102&StudyTime=2200-0200 is 2024-01-01 22:00 to 2024-01-02 02:00.
 // - Sequence Matching (C.2.2.2.6): `Seq.Key=value`; keys under one sequence must match in the same item.
 // - fuzzymatching=true (PS3.18 §8.3.4.2) asks for fuzzy semantic matching of PN: the index matches each
-//   query name component, case- and accent-insensitively, as a prefix of any component of the stored name.
-// - Multiple Value Matching (a "\" inside a non-UI value, PS3.18 §8.3.4.6) is not supported: 400.
+//   query name word, case- and accent-insensitively, as the start of any word of the stored name.
+// - Multiple Value Matching: a "\" inside the value of a short string key (AE, CS, LO, PN, SH, UC) separates
+//   values, any of which may match ("ModalitiesInStudy=CT\MR"); multiplevaluematching=false refuses it (400).
+//   Dates, times and numbers take one value; LT, ST, UT and UR may hold "\" as text.
+// - TimezoneOffsetFromUTC=+HHMM (or -HHMM) is not matched: it gives the offset the query's dates and times are
+//   in (PS3.4 §C.2.2.2: "may be present in the Identifier but is not matched"), see timezoneOffsetMinutes.
 import { lookupKeyword, lookupTag, Tag } from '@pacs/dicom';
 import { DicomwebError } from '../errors/dicomweb-error';
 import { isUid } from '../media/media-types';
@@ -84,13 +88,26 @@ export interface UidListMatch extends MatchBase {
   readonly values: string[];
 }
 
+/** Multiple Value Matching: any of the values (each Single Value or Wild Card Matching) may match. */
+export interface MultipleValueMatch extends MatchBase {
+  readonly kind: 'multiple';
+  readonly values: readonly (SingleMatch | WildcardMatch)[];
+}
+
 /** Sequence Matching (C.2.2.2.6): one item of the sequence must satisfy every match of `items`. */
 export interface SequenceMatch extends MatchBase {
   readonly kind: 'sequence';
   readonly items: QidoMatch[];
 }
 
-export type QidoMatch = UniversalMatch | SingleMatch | WildcardMatch | RangeMatch | UidListMatch | SequenceMatch;
+export type QidoMatch =
+  | UniversalMatch
+  | SingleMatch
+  | WildcardMatch
+  | RangeMatch
+  | UidListMatch
+  | MultipleValueMatch
+  | SequenceMatch;
 
 export interface QidoQuery {
   readonly level: QidoLevel;
@@ -100,6 +117,11 @@ export interface QidoQuery {
   readonly fuzzyMatching: boolean;
   /** emptyvaluematching=true (PS3.18 §8.3.4.5): entities without a value also match a non-universal key. */
   readonly emptyValueMatching: boolean;
+  /**
+   * TimezoneOffsetFromUTC of the query in minutes (-720 … +840), when given: the dates and times of its keys
+   * are in that offset (PS3.4 §C.2.2.2.1.3, §C.2.2.2.5.2).
+   */
+  readonly timezoneOffsetMinutes?: number;
   readonly limit: number;
   readonly offset: number;
   /** The requested limit was above `maxLimit` and was lowered to it (the response carries a Warning). */
@@ -113,6 +135,11 @@ export interface QidoQueryOptions {
   maxLimit: number;
   /** Longest query value accepted (400 beyond); default 4096. */
   maxValueLength?: number;
+  /**
+   * Private attributes that may be matching keys (declared extended query tags), with their VR: other private
+   * attributes may only be asked for with includefield.
+   */
+  privateKeys?: ReadonlyMap<string, string>;
 }
 
 /** PS3.18 §8.3.3 content negotiation parameters: valid on a search, handled by negotiation, not here. */
@@ -165,10 +192,17 @@ interface Attribute {
 }
 
 /** One attribute-id: an 8-hex tag (any case) or a PS3.6 keyword (exact case). */
-function attributeOf(id: string, key: string, allowPrivate: boolean): Attribute {
+function attributeOf(
+  id: string,
+  key: string,
+  allowPrivate: boolean,
+  privateKeys?: ReadonlyMap<string, string>,
+): Attribute {
   if (/^[0-9A-Fa-f]{8}$/.test(id)) {
     const tag = id.toUpperCase();
     const isPrivate = (parseInt(tag.slice(3, 4), 16) & 1) === 1;
+    const declared = isPrivate ? privateKeys?.get(tag) : undefined;
+    if (declared !== undefined) return { tag, keyword: '', vr: declared };
     if (isPrivate && !allowPrivate) throw bad(`Private attribute ${shown(id)} cannot be matched`);
     const entry = lookupTag(tag);
     if (entry) return { tag, keyword: entry.keyword, vr: entry.vr.split('|')[0] ?? '' };
@@ -184,10 +218,10 @@ function attributeOf(id: string, key: string, allowPrivate: boolean): Attribute 
 }
 
 /** A dotted attribute path: every element but the last is a sequence. */
-function pathOf(key: string, allowPrivate: boolean): Attribute[] {
+function pathOf(key: string, allowPrivate: boolean, privateKeys?: ReadonlyMap<string, string>): Attribute[] {
   const ids = key.split('.');
   if (ids.some((id) => id === '')) throw bad(`Malformed attribute path ${shown(key)}`);
-  const path = ids.map((id) => attributeOf(id, key, allowPrivate));
+  const path = ids.map((id) => attributeOf(id, key, allowPrivate, privateKeys));
   for (const step of path.slice(0, -1)) {
     if (step.vr !== 'SQ') throw bad(`${step.keyword || step.tag} in ${shown(key)} is not a sequence`);
   }
@@ -270,8 +304,27 @@ function checkTimeRanges(matches: readonly QidoMatch[]): void {
   }
 }
 
+/** Short strings, whose values cannot hold "\": there it separates values (Multiple Value Matching). */
+const multiValueVrs = new Set(['AE', 'CS', 'LO', 'PN', 'SH', 'UC']);
+
+/** One value of a string key: Single Value or Wild Card Matching, or Universal Matching for "*". */
+function stringMatch(base: Attribute, value: string): UniversalMatch | SingleMatch | WildcardMatch {
+  const caseInsensitive = base.vr === 'PN';
+  if (wildcardVrs.has(base.vr) && /[*?]/.test(value)) {
+    if (/^\*+$/.test(value)) return { kind: 'universal', ...base };
+    return { kind: 'wildcard', ...base, pattern: value, like: likeOf(value), caseInsensitive };
+  }
+  return { kind: 'single', ...base, value, caseInsensitive };
+}
+
 /** The match a (leaf) attribute and its values ask for. Several values only for UI (a UID list). */
-function leafMatch(attr: Attribute, values: readonly string[], key: string, maxLength: number): QidoMatch {
+function leafMatch(
+  attr: Attribute,
+  values: readonly string[],
+  key: string,
+  maxLength: number,
+  multipleValueMatching: boolean,
+): QidoMatch {
   const base = { tag: attr.tag, keyword: attr.keyword, vr: attr.vr };
   for (const value of values) {
     if (value.length > maxLength) throw bad(`The value of ${shown(key)} is longer than ${maxLength} characters`);
@@ -303,14 +356,31 @@ function leafMatch(attr: Attribute, values: readonly string[], key: string, maxL
     };
   }
   if (value.includes('\\') && !backslashTextVrs.has(attr.vr)) {
-    throw bad(`Multiple Value Matching ("\\" in ${shown(key)}) is not supported`);
+    if (!multiValueVrs.has(attr.vr)) {
+      throw bad(`${shown(key)} has VR ${attr.vr}, which takes one value: "\\" cannot separate values`);
+    }
+    if (!multipleValueMatching) {
+      throw bad(`Multiple Value Matching ("\\" in ${shown(key)}) was turned off by multiplevaluematching=false`);
+    }
+    const parts = [...new Set(value.split('\\').filter((v) => v !== ''))].map((v) => stringMatch(base, v));
+    if (parts.length === 0 || parts.some((m) => m.kind === 'universal')) return { kind: 'universal', ...base };
+    const matches = parts as (SingleMatch | WildcardMatch)[];
+    return matches.length === 1 ? matches[0]! : { kind: 'multiple', ...base, values: matches };
   }
-  const caseInsensitive = attr.vr === 'PN';
-  if (wildcardVrs.has(attr.vr) && /[*?]/.test(value)) {
-    if (/^\*+$/.test(value)) return { kind: 'universal', ...base };
-    return { kind: 'wildcard', ...base, pattern: value, like: likeOf(value), caseInsensitive };
+  return stringMatch(base, value);
+}
+
+/** PS3.3 §C.12.1.1.8: TimezoneOffsetFromUTC is "&ZZXX", -1200 to +1400. A "+" sent unencoded reads as a space. */
+function timezoneOffsetOf(values: readonly string[], key: string): number | undefined {
+  if (values.length > 1) throw bad(`Query parameter ${shown(key)} is given more than once`);
+  const value = (values[0] ?? '').replace(/^ /, '+');
+  if (value === '') return undefined;
+  const m = /^([+-])(\d{2})([0-5]\d)$/.exec(value);
+  const minutes = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : NaN;
+  if (!(minutes >= -720 && minutes <= 840)) {
+    throw bad(`${shown(value)} is not a UTC offset (+HHMM or -HHMM, from -1200 to +1400), for ${shown(key)}`);
   }
-  return { kind: 'single', ...base, value, caseInsensitive };
+  return minutes;
 }
 
 /** Adds `match` under `path` (outer sequences first) to `into`, merging keys of one sequence into one item. */
@@ -389,6 +459,8 @@ export function parseQidoQuery(
   let includeAll = false;
   let fuzzyMatching = false;
   let emptyValueMatching = false;
+  let multipleValueMatching = true;
+  let timezoneOffsetMinutes: number | undefined;
   let limit: number | undefined;
   let offset = 0;
 
@@ -411,8 +483,7 @@ export function parseQidoQuery(
         emptyValueMatching = booleanParameter(key, values);
         continue;
       case 'multiplevaluematching':
-        // Accepted so that clients may say false; with true, a "\" in a value is still refused below.
-        booleanParameter(key, values);
+        multipleValueMatching = booleanParameter(key, values);
         continue;
       case 'includefield':
         for (const item of values.flatMap((v) => v.split(','))) {
@@ -424,8 +495,12 @@ export function parseQidoQuery(
         continue;
     }
     if (negotiationParameters.has(key.toLowerCase())) continue;
-    const path = pathOf(key, false);
+    const path = pathOf(key, false, options.privateKeys);
     const id = path.map((a) => a.tag).join('.');
+    if (id === Tag.TimezoneOffsetFromUTC) {
+      timezoneOffsetMinutes = timezoneOffsetOf(values, key);
+      if (timezoneOffsetMinutes !== undefined) continue;
+    }
     const seen = byAttribute.get(id);
     if (seen) seen.values.push(...values);
     else byAttribute.set(id, { key, path, values });
@@ -433,7 +508,7 @@ export function parseQidoQuery(
 
   for (const { key, path, values } of byAttribute.values()) {
     const leaf = path[path.length - 1]!;
-    addMatch(matches, path.slice(0, -1), leafMatch(leaf, values, key, maxLength), key);
+    addMatch(matches, path.slice(0, -1), leafMatch(leaf, values, key, maxLength, multipleValueMatching), key);
   }
   matches = combineDateTime(matches);
   checkTimeRanges(matches);
@@ -445,6 +520,7 @@ export function parseQidoQuery(
     includeFields: includeAll ? 'all' : [...include],
     fuzzyMatching,
     emptyValueMatching,
+    ...(timezoneOffsetMinutes !== undefined ? { timezoneOffsetMinutes } : {}),
     limit: Math.min(requested, options.maxLimit),
     offset,
     limitClamped: requested > options.maxLimit,

@@ -50,6 +50,12 @@ export type Partition = Prisma.PartitionModel
  */
 export type Patient = Prisma.PatientModel
 /**
+ * Model PatientMerge
+ * A patient merged into another (patients.merged, e.g. HL7 ADT^A40). Instances that arrive later with the
+ * merged patient's identifiers are filed under the surviving patient.
+ */
+export type PatientMerge = Prisma.PatientMergeModel
+/**
  * Model Study
  * 
  */
@@ -69,3 +75,25 @@ export type Instance = Prisma.InstanceModel
  * Everything about an instance that is read whole and never searched: kept out of the hot row.
  */
 export type InstanceMetadata = Prisma.InstanceMetadataModel
+/**
+ * Model ExtendedQueryTag
+ * An extended query tag (an attribute an administrator asked the index to match on, beyond the built-in
+ * keys): its values are indexed into <level>_extended_value at write time, and the data stored before
+ * it was declared is re-indexed in the background; matching is allowed once the status is 'ready'.
+ */
+export type ExtendedQueryTag = Prisma.ExtendedQueryTagModel
+/**
+ * Model StudyExtendedValue
+ * 
+ */
+export type StudyExtendedValue = Prisma.StudyExtendedValueModel
+/**
+ * Model SeriesExtendedValue
+ * 
+ */
+export type SeriesExtendedValue = Prisma.SeriesExtendedValueModel
+/**
+ * Model InstanceExtendedValue
+ * 
+ */
+export type InstanceExtendedValue = Prisma.InstanceExtendedValueModel

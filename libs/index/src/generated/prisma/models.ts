@@ -10,8 +10,13 @@
  */
 export type * from './models/Partition.ts'
 export type * from './models/Patient.ts'
+export type * from './models/PatientMerge.ts'
 export type * from './models/Study.ts'
 export type * from './models/Series.ts'
 export type * from './models/Instance.ts'
 export type * from './models/InstanceMetadata.ts'
+export type * from './models/ExtendedQueryTag.ts'
+export type * from './models/StudyExtendedValue.ts'
+export type * from './models/SeriesExtendedValue.ts'
+export type * from './models/InstanceExtendedValue.ts'
 export type * from './commonInputTypes.ts'

@@ -399,10 +399,15 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 export const ModelName = {
   Partition: 'Partition',
   Patient: 'Patient',
+  PatientMerge: 'PatientMerge',
   Study: 'Study',
   Series: 'Series',
   Instance: 'Instance',
-  InstanceMetadata: 'InstanceMetadata'
+  InstanceMetadata: 'InstanceMetadata',
+  ExtendedQueryTag: 'ExtendedQueryTag',
+  StudyExtendedValue: 'StudyExtendedValue',
+  SeriesExtendedValue: 'SeriesExtendedValue',
+  InstanceExtendedValue: 'InstanceExtendedValue'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -418,7 +423,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "partition" | "patient" | "study" | "series" | "instance" | "instanceMetadata"
+    modelProps: "partition" | "patient" | "patientMerge" | "study" | "series" | "instance" | "instanceMetadata" | "extendedQueryTag" | "studyExtendedValue" | "seriesExtendedValue" | "instanceExtendedValue"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -567,6 +572,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.PatientCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.PatientCountAggregateOutputType> | number
+        }
+      }
+    }
+    PatientMerge: {
+      payload: Prisma.$PatientMergePayload<ExtArgs>
+      fields: Prisma.PatientMergeFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PatientMergeFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PatientMergeFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>
+        }
+        findFirst: {
+          args: Prisma.PatientMergeFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PatientMergeFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>
+        }
+        findMany: {
+          args: Prisma.PatientMergeFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>[]
+        }
+        create: {
+          args: Prisma.PatientMergeCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>
+        }
+        createMany: {
+          args: Prisma.PatientMergeCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PatientMergeCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>[]
+        }
+        delete: {
+          args: Prisma.PatientMergeDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>
+        }
+        update: {
+          args: Prisma.PatientMergeUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>
+        }
+        deleteMany: {
+          args: Prisma.PatientMergeDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PatientMergeUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PatientMergeUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>[]
+        }
+        upsert: {
+          args: Prisma.PatientMergeUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PatientMergePayload>
+        }
+        aggregate: {
+          args: Prisma.PatientMergeAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePatientMerge>
+        }
+        groupBy: {
+          args: Prisma.PatientMergeGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PatientMergeGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PatientMergeCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PatientMergeCountAggregateOutputType> | number
         }
       }
     }
@@ -866,6 +945,302 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    ExtendedQueryTag: {
+      payload: Prisma.$ExtendedQueryTagPayload<ExtArgs>
+      fields: Prisma.ExtendedQueryTagFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ExtendedQueryTagFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ExtendedQueryTagFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>
+        }
+        findFirst: {
+          args: Prisma.ExtendedQueryTagFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ExtendedQueryTagFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>
+        }
+        findMany: {
+          args: Prisma.ExtendedQueryTagFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>[]
+        }
+        create: {
+          args: Prisma.ExtendedQueryTagCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>
+        }
+        createMany: {
+          args: Prisma.ExtendedQueryTagCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ExtendedQueryTagCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>[]
+        }
+        delete: {
+          args: Prisma.ExtendedQueryTagDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>
+        }
+        update: {
+          args: Prisma.ExtendedQueryTagUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>
+        }
+        deleteMany: {
+          args: Prisma.ExtendedQueryTagDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ExtendedQueryTagUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ExtendedQueryTagUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>[]
+        }
+        upsert: {
+          args: Prisma.ExtendedQueryTagUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ExtendedQueryTagPayload>
+        }
+        aggregate: {
+          args: Prisma.ExtendedQueryTagAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateExtendedQueryTag>
+        }
+        groupBy: {
+          args: Prisma.ExtendedQueryTagGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ExtendedQueryTagGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ExtendedQueryTagCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ExtendedQueryTagCountAggregateOutputType> | number
+        }
+      }
+    }
+    StudyExtendedValue: {
+      payload: Prisma.$StudyExtendedValuePayload<ExtArgs>
+      fields: Prisma.StudyExtendedValueFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StudyExtendedValueFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StudyExtendedValueFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>
+        }
+        findFirst: {
+          args: Prisma.StudyExtendedValueFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StudyExtendedValueFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>
+        }
+        findMany: {
+          args: Prisma.StudyExtendedValueFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>[]
+        }
+        create: {
+          args: Prisma.StudyExtendedValueCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>
+        }
+        createMany: {
+          args: Prisma.StudyExtendedValueCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StudyExtendedValueCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>[]
+        }
+        delete: {
+          args: Prisma.StudyExtendedValueDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>
+        }
+        update: {
+          args: Prisma.StudyExtendedValueUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>
+        }
+        deleteMany: {
+          args: Prisma.StudyExtendedValueDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StudyExtendedValueUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StudyExtendedValueUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>[]
+        }
+        upsert: {
+          args: Prisma.StudyExtendedValueUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyExtendedValuePayload>
+        }
+        aggregate: {
+          args: Prisma.StudyExtendedValueAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStudyExtendedValue>
+        }
+        groupBy: {
+          args: Prisma.StudyExtendedValueGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StudyExtendedValueGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StudyExtendedValueCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StudyExtendedValueCountAggregateOutputType> | number
+        }
+      }
+    }
+    SeriesExtendedValue: {
+      payload: Prisma.$SeriesExtendedValuePayload<ExtArgs>
+      fields: Prisma.SeriesExtendedValueFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SeriesExtendedValueFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SeriesExtendedValueFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>
+        }
+        findFirst: {
+          args: Prisma.SeriesExtendedValueFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SeriesExtendedValueFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>
+        }
+        findMany: {
+          args: Prisma.SeriesExtendedValueFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>[]
+        }
+        create: {
+          args: Prisma.SeriesExtendedValueCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>
+        }
+        createMany: {
+          args: Prisma.SeriesExtendedValueCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SeriesExtendedValueCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>[]
+        }
+        delete: {
+          args: Prisma.SeriesExtendedValueDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>
+        }
+        update: {
+          args: Prisma.SeriesExtendedValueUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>
+        }
+        deleteMany: {
+          args: Prisma.SeriesExtendedValueDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SeriesExtendedValueUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SeriesExtendedValueUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>[]
+        }
+        upsert: {
+          args: Prisma.SeriesExtendedValueUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SeriesExtendedValuePayload>
+        }
+        aggregate: {
+          args: Prisma.SeriesExtendedValueAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSeriesExtendedValue>
+        }
+        groupBy: {
+          args: Prisma.SeriesExtendedValueGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SeriesExtendedValueGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SeriesExtendedValueCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SeriesExtendedValueCountAggregateOutputType> | number
+        }
+      }
+    }
+    InstanceExtendedValue: {
+      payload: Prisma.$InstanceExtendedValuePayload<ExtArgs>
+      fields: Prisma.InstanceExtendedValueFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.InstanceExtendedValueFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.InstanceExtendedValueFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>
+        }
+        findFirst: {
+          args: Prisma.InstanceExtendedValueFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.InstanceExtendedValueFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>
+        }
+        findMany: {
+          args: Prisma.InstanceExtendedValueFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>[]
+        }
+        create: {
+          args: Prisma.InstanceExtendedValueCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>
+        }
+        createMany: {
+          args: Prisma.InstanceExtendedValueCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.InstanceExtendedValueCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>[]
+        }
+        delete: {
+          args: Prisma.InstanceExtendedValueDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>
+        }
+        update: {
+          args: Prisma.InstanceExtendedValueUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>
+        }
+        deleteMany: {
+          args: Prisma.InstanceExtendedValueDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.InstanceExtendedValueUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.InstanceExtendedValueUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>[]
+        }
+        upsert: {
+          args: Prisma.InstanceExtendedValueUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InstanceExtendedValuePayload>
+        }
+        aggregate: {
+          args: Prisma.InstanceExtendedValueAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateInstanceExtendedValue>
+        }
+        groupBy: {
+          args: Prisma.InstanceExtendedValueGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.InstanceExtendedValueGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.InstanceExtendedValueCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.InstanceExtendedValueCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -923,11 +1298,25 @@ export const PatientScalarFieldEnum = {
   patientBirthDate: 'patientBirthDate',
   patientSex: 'patientSex',
   attributes: 'attributes',
+  sourceUpdatedAt: 'sourceUpdatedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PatientScalarFieldEnum = (typeof PatientScalarFieldEnum)[keyof typeof PatientScalarFieldEnum]
+
+
+export const PatientMergeScalarFieldEnum = {
+  partitionId: 'partitionId',
+  patientId: 'patientId',
+  issuer: 'issuer',
+  survivingPatientId: 'survivingPatientId',
+  survivingIssuer: 'survivingIssuer',
+  eventId: 'eventId',
+  mergedAt: 'mergedAt'
+} as const
+
+export type PatientMergeScalarFieldEnum = (typeof PatientMergeScalarFieldEnum)[keyof typeof PatientMergeScalarFieldEnum]
 
 
 export const StudyScalarFieldEnum = {
@@ -943,12 +1332,15 @@ export const StudyScalarFieldEnum = {
   referringPhysicianName: 'referringPhysicianName',
   referringPhysicianNorm: 'referringPhysicianNorm',
   timezoneOffsetFromUtc: 'timezoneOffsetFromUtc',
+  timezoneOffsetMinutes: 'timezoneOffsetMinutes',
   patientId: 'patientId',
   issuer: 'issuer',
   patientName: 'patientName',
   patientNameNorm: 'patientNameNorm',
+  patientNameKeys: 'patientNameKeys',
   patientBirthDate: 'patientBirthDate',
   patientSex: 'patientSex',
+  referringPhysicianKeys: 'referringPhysicianKeys',
   modalities: 'modalities',
   sopClasses: 'sopClasses',
   numSeries: 'numSeries',
@@ -974,8 +1366,7 @@ export const SeriesScalarFieldEnum = {
   performedStartTime: 'performedStartTime',
   stationName: 'stationName',
   institutionName: 'institutionName',
-  scheduledProcedureStepIds: 'scheduledProcedureStepIds',
-  requestedProcedureIds: 'requestedProcedureIds',
+  requestAttributes: 'requestAttributes',
   numInstances: 'numInstances',
   attributes: 'attributes',
   createdAt: 'createdAt',
@@ -1020,6 +1411,56 @@ export const InstanceMetadataScalarFieldEnum = {
 export type InstanceMetadataScalarFieldEnum = (typeof InstanceMetadataScalarFieldEnum)[keyof typeof InstanceMetadataScalarFieldEnum]
 
 
+export const ExtendedQueryTagScalarFieldEnum = {
+  pk: 'pk',
+  tag: 'tag',
+  keyword: 'keyword',
+  vr: 'vr',
+  level: 'level',
+  status: 'status',
+  total: 'total',
+  done: 'done',
+  cursor: 'cursor',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ExtendedQueryTagScalarFieldEnum = (typeof ExtendedQueryTagScalarFieldEnum)[keyof typeof ExtendedQueryTagScalarFieldEnum]
+
+
+export const StudyExtendedValueScalarFieldEnum = {
+  tagPk: 'tagPk',
+  studyPk: 'studyPk',
+  ordinal: 'ordinal',
+  valueText: 'valueText',
+  valueNumber: 'valueNumber'
+} as const
+
+export type StudyExtendedValueScalarFieldEnum = (typeof StudyExtendedValueScalarFieldEnum)[keyof typeof StudyExtendedValueScalarFieldEnum]
+
+
+export const SeriesExtendedValueScalarFieldEnum = {
+  tagPk: 'tagPk',
+  seriesPk: 'seriesPk',
+  ordinal: 'ordinal',
+  valueText: 'valueText',
+  valueNumber: 'valueNumber'
+} as const
+
+export type SeriesExtendedValueScalarFieldEnum = (typeof SeriesExtendedValueScalarFieldEnum)[keyof typeof SeriesExtendedValueScalarFieldEnum]
+
+
+export const InstanceExtendedValueScalarFieldEnum = {
+  tagPk: 'tagPk',
+  instancePk: 'instancePk',
+  ordinal: 'ordinal',
+  valueText: 'valueText',
+  valueNumber: 'valueNumber'
+} as const
+
+export type InstanceExtendedValueScalarFieldEnum = (typeof InstanceExtendedValueScalarFieldEnum)[keyof typeof InstanceExtendedValueScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -1034,6 +1475,13 @@ export const NullableJsonNullValueInput = {
 } as const
 
 export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
+
+
+export const JsonNullValueInput = {
+  JsonNull: JsonNull
+} as const
+
+export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
 
 
 export const QueryMode = {
@@ -1303,10 +1751,15 @@ export type PrismaClientOptions = PrismaClientOptionsWithAccelerateUrl | PrismaC
 export type GlobalOmitConfig = {
   partition?: Prisma.PartitionOmit
   patient?: Prisma.PatientOmit
+  patientMerge?: Prisma.PatientMergeOmit
   study?: Prisma.StudyOmit
   series?: Prisma.SeriesOmit
   instance?: Prisma.InstanceOmit
   instanceMetadata?: Prisma.InstanceMetadataOmit
+  extendedQueryTag?: Prisma.ExtendedQueryTagOmit
+  studyExtendedValue?: Prisma.StudyExtendedValueOmit
+  seriesExtendedValue?: Prisma.SeriesExtendedValueOmit
+  instanceExtendedValue?: Prisma.InstanceExtendedValueOmit
 }
 
 /* Types for Logging */

@@ -53,10 +53,15 @@ export const AnyNull = runtime.AnyNull
 export const ModelName = {
   Partition: 'Partition',
   Patient: 'Patient',
+  PatientMerge: 'PatientMerge',
   Study: 'Study',
   Series: 'Series',
   Instance: 'Instance',
-  InstanceMetadata: 'InstanceMetadata'
+  InstanceMetadata: 'InstanceMetadata',
+  ExtendedQueryTag: 'ExtendedQueryTag',
+  StudyExtendedValue: 'StudyExtendedValue',
+  SeriesExtendedValue: 'SeriesExtendedValue',
+  InstanceExtendedValue: 'InstanceExtendedValue'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -93,11 +98,25 @@ export const PatientScalarFieldEnum = {
   patientBirthDate: 'patientBirthDate',
   patientSex: 'patientSex',
   attributes: 'attributes',
+  sourceUpdatedAt: 'sourceUpdatedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PatientScalarFieldEnum = (typeof PatientScalarFieldEnum)[keyof typeof PatientScalarFieldEnum]
+
+
+export const PatientMergeScalarFieldEnum = {
+  partitionId: 'partitionId',
+  patientId: 'patientId',
+  issuer: 'issuer',
+  survivingPatientId: 'survivingPatientId',
+  survivingIssuer: 'survivingIssuer',
+  eventId: 'eventId',
+  mergedAt: 'mergedAt'
+} as const
+
+export type PatientMergeScalarFieldEnum = (typeof PatientMergeScalarFieldEnum)[keyof typeof PatientMergeScalarFieldEnum]
 
 
 export const StudyScalarFieldEnum = {
@@ -113,12 +132,15 @@ export const StudyScalarFieldEnum = {
   referringPhysicianName: 'referringPhysicianName',
   referringPhysicianNorm: 'referringPhysicianNorm',
   timezoneOffsetFromUtc: 'timezoneOffsetFromUtc',
+  timezoneOffsetMinutes: 'timezoneOffsetMinutes',
   patientId: 'patientId',
   issuer: 'issuer',
   patientName: 'patientName',
   patientNameNorm: 'patientNameNorm',
+  patientNameKeys: 'patientNameKeys',
   patientBirthDate: 'patientBirthDate',
   patientSex: 'patientSex',
+  referringPhysicianKeys: 'referringPhysicianKeys',
   modalities: 'modalities',
   sopClasses: 'sopClasses',
   numSeries: 'numSeries',
@@ -144,8 +166,7 @@ export const SeriesScalarFieldEnum = {
   performedStartTime: 'performedStartTime',
   stationName: 'stationName',
   institutionName: 'institutionName',
-  scheduledProcedureStepIds: 'scheduledProcedureStepIds',
-  requestedProcedureIds: 'requestedProcedureIds',
+  requestAttributes: 'requestAttributes',
   numInstances: 'numInstances',
   attributes: 'attributes',
   createdAt: 'createdAt',
@@ -190,6 +211,56 @@ export const InstanceMetadataScalarFieldEnum = {
 export type InstanceMetadataScalarFieldEnum = (typeof InstanceMetadataScalarFieldEnum)[keyof typeof InstanceMetadataScalarFieldEnum]
 
 
+export const ExtendedQueryTagScalarFieldEnum = {
+  pk: 'pk',
+  tag: 'tag',
+  keyword: 'keyword',
+  vr: 'vr',
+  level: 'level',
+  status: 'status',
+  total: 'total',
+  done: 'done',
+  cursor: 'cursor',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ExtendedQueryTagScalarFieldEnum = (typeof ExtendedQueryTagScalarFieldEnum)[keyof typeof ExtendedQueryTagScalarFieldEnum]
+
+
+export const StudyExtendedValueScalarFieldEnum = {
+  tagPk: 'tagPk',
+  studyPk: 'studyPk',
+  ordinal: 'ordinal',
+  valueText: 'valueText',
+  valueNumber: 'valueNumber'
+} as const
+
+export type StudyExtendedValueScalarFieldEnum = (typeof StudyExtendedValueScalarFieldEnum)[keyof typeof StudyExtendedValueScalarFieldEnum]
+
+
+export const SeriesExtendedValueScalarFieldEnum = {
+  tagPk: 'tagPk',
+  seriesPk: 'seriesPk',
+  ordinal: 'ordinal',
+  valueText: 'valueText',
+  valueNumber: 'valueNumber'
+} as const
+
+export type SeriesExtendedValueScalarFieldEnum = (typeof SeriesExtendedValueScalarFieldEnum)[keyof typeof SeriesExtendedValueScalarFieldEnum]
+
+
+export const InstanceExtendedValueScalarFieldEnum = {
+  tagPk: 'tagPk',
+  instancePk: 'instancePk',
+  ordinal: 'ordinal',
+  valueText: 'valueText',
+  valueNumber: 'valueNumber'
+} as const
+
+export type InstanceExtendedValueScalarFieldEnum = (typeof InstanceExtendedValueScalarFieldEnum)[keyof typeof InstanceExtendedValueScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -204,6 +275,13 @@ export const NullableJsonNullValueInput = {
 } as const
 
 export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
+
+
+export const JsonNullValueInput = {
+  JsonNull: JsonNull
+} as const
+
+export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
 
 
 export const QueryMode = {

@@ -359,6 +359,7 @@ export type InstanceWhereInput = {
   study?: Prisma.XOR<Prisma.StudyScalarRelationFilter, Prisma.StudyWhereInput>
   series?: Prisma.XOR<Prisma.SeriesScalarRelationFilter, Prisma.SeriesWhereInput>
   metadata?: Prisma.XOR<Prisma.InstanceMetadataNullableScalarRelationFilter, Prisma.InstanceMetadataWhereInput> | null
+  extendedValues?: Prisma.InstanceExtendedValueListRelationFilter
 }
 
 export type InstanceOrderByWithRelationInput = {
@@ -384,6 +385,7 @@ export type InstanceOrderByWithRelationInput = {
   study?: Prisma.StudyOrderByWithRelationInput
   series?: Prisma.SeriesOrderByWithRelationInput
   metadata?: Prisma.InstanceMetadataOrderByWithRelationInput
+  extendedValues?: Prisma.InstanceExtendedValueOrderByRelationAggregateInput
 }
 
 export type InstanceWhereUniqueInput = Prisma.AtLeast<{
@@ -413,6 +415,7 @@ export type InstanceWhereUniqueInput = Prisma.AtLeast<{
   study?: Prisma.XOR<Prisma.StudyScalarRelationFilter, Prisma.StudyWhereInput>
   series?: Prisma.XOR<Prisma.SeriesScalarRelationFilter, Prisma.SeriesWhereInput>
   metadata?: Prisma.XOR<Prisma.InstanceMetadataNullableScalarRelationFilter, Prisma.InstanceMetadataWhereInput> | null
+  extendedValues?: Prisma.InstanceExtendedValueListRelationFilter
 }, "pk" | "partitionId_sopUid">
 
 export type InstanceOrderByWithAggregationInput = {
@@ -488,6 +491,7 @@ export type InstanceCreateInput = {
   study: Prisma.StudyCreateNestedOneWithoutInstancesInput
   series: Prisma.SeriesCreateNestedOneWithoutInstancesInput
   metadata?: Prisma.InstanceMetadataCreateNestedOneWithoutInstanceInput
+  extendedValues?: Prisma.InstanceExtendedValueCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceUncheckedCreateInput = {
@@ -511,6 +515,7 @@ export type InstanceUncheckedCreateInput = {
   ingestId: string
   createdAt?: Date | string
   metadata?: Prisma.InstanceMetadataUncheckedCreateNestedOneWithoutInstanceInput
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceUpdateInput = {
@@ -534,6 +539,7 @@ export type InstanceUpdateInput = {
   study?: Prisma.StudyUpdateOneRequiredWithoutInstancesNestedInput
   series?: Prisma.SeriesUpdateOneRequiredWithoutInstancesNestedInput
   metadata?: Prisma.InstanceMetadataUpdateOneWithoutInstanceNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceUncheckedUpdateInput = {
@@ -557,6 +563,7 @@ export type InstanceUncheckedUpdateInput = {
   ingestId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   metadata?: Prisma.InstanceMetadataUncheckedUpdateOneWithoutInstanceNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceCreateManyInput = {
@@ -829,6 +836,20 @@ export type InstanceUpdateOneRequiredWithoutMetadataNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.InstanceUpdateToOneWithWhereWithoutMetadataInput, Prisma.InstanceUpdateWithoutMetadataInput>, Prisma.InstanceUncheckedUpdateWithoutMetadataInput>
 }
 
+export type InstanceCreateNestedOneWithoutExtendedValuesInput = {
+  create?: Prisma.XOR<Prisma.InstanceCreateWithoutExtendedValuesInput, Prisma.InstanceUncheckedCreateWithoutExtendedValuesInput>
+  connectOrCreate?: Prisma.InstanceCreateOrConnectWithoutExtendedValuesInput
+  connect?: Prisma.InstanceWhereUniqueInput
+}
+
+export type InstanceUpdateOneRequiredWithoutExtendedValuesNestedInput = {
+  create?: Prisma.XOR<Prisma.InstanceCreateWithoutExtendedValuesInput, Prisma.InstanceUncheckedCreateWithoutExtendedValuesInput>
+  connectOrCreate?: Prisma.InstanceCreateOrConnectWithoutExtendedValuesInput
+  upsert?: Prisma.InstanceUpsertWithoutExtendedValuesInput
+  connect?: Prisma.InstanceWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.InstanceUpdateToOneWithWhereWithoutExtendedValuesInput, Prisma.InstanceUpdateWithoutExtendedValuesInput>, Prisma.InstanceUncheckedUpdateWithoutExtendedValuesInput>
+}
+
 export type InstanceCreateWithoutStudyInput = {
   pk?: bigint | number
   partitionId?: number
@@ -849,6 +870,7 @@ export type InstanceCreateWithoutStudyInput = {
   createdAt?: Date | string
   series: Prisma.SeriesCreateNestedOneWithoutInstancesInput
   metadata?: Prisma.InstanceMetadataCreateNestedOneWithoutInstanceInput
+  extendedValues?: Prisma.InstanceExtendedValueCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceUncheckedCreateWithoutStudyInput = {
@@ -871,6 +893,7 @@ export type InstanceUncheckedCreateWithoutStudyInput = {
   ingestId: string
   createdAt?: Date | string
   metadata?: Prisma.InstanceMetadataUncheckedCreateNestedOneWithoutInstanceInput
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceCreateOrConnectWithoutStudyInput = {
@@ -944,6 +967,7 @@ export type InstanceCreateWithoutSeriesInput = {
   createdAt?: Date | string
   study: Prisma.StudyCreateNestedOneWithoutInstancesInput
   metadata?: Prisma.InstanceMetadataCreateNestedOneWithoutInstanceInput
+  extendedValues?: Prisma.InstanceExtendedValueCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceUncheckedCreateWithoutSeriesInput = {
@@ -966,6 +990,7 @@ export type InstanceUncheckedCreateWithoutSeriesInput = {
   ingestId: string
   createdAt?: Date | string
   metadata?: Prisma.InstanceMetadataUncheckedCreateNestedOneWithoutInstanceInput
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceCreateOrConnectWithoutSeriesInput = {
@@ -1014,6 +1039,7 @@ export type InstanceCreateWithoutMetadataInput = {
   createdAt?: Date | string
   study: Prisma.StudyCreateNestedOneWithoutInstancesInput
   series: Prisma.SeriesCreateNestedOneWithoutInstancesInput
+  extendedValues?: Prisma.InstanceExtendedValueCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceUncheckedCreateWithoutMetadataInput = {
@@ -1036,6 +1062,7 @@ export type InstanceUncheckedCreateWithoutMetadataInput = {
   sha256: string
   ingestId: string
   createdAt?: Date | string
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedCreateNestedManyWithoutInstanceInput
 }
 
 export type InstanceCreateOrConnectWithoutMetadataInput = {
@@ -1074,6 +1101,7 @@ export type InstanceUpdateWithoutMetadataInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   study?: Prisma.StudyUpdateOneRequiredWithoutInstancesNestedInput
   series?: Prisma.SeriesUpdateOneRequiredWithoutInstancesNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceUncheckedUpdateWithoutMetadataInput = {
@@ -1096,6 +1124,115 @@ export type InstanceUncheckedUpdateWithoutMetadataInput = {
   sha256?: Prisma.StringFieldUpdateOperationsInput | string
   ingestId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedUpdateManyWithoutInstanceNestedInput
+}
+
+export type InstanceCreateWithoutExtendedValuesInput = {
+  pk?: bigint | number
+  partitionId?: number
+  sopUid: string
+  sopClassUid: string
+  instanceNumber?: number | null
+  transferSyntaxUid: string
+  numberOfFrames?: number | null
+  rows?: number | null
+  columns?: number | null
+  contentDate?: Date | string | null
+  contentTime?: Date | string | null
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  blobKey: string
+  size: bigint | number
+  sha256: string
+  ingestId: string
+  createdAt?: Date | string
+  study: Prisma.StudyCreateNestedOneWithoutInstancesInput
+  series: Prisma.SeriesCreateNestedOneWithoutInstancesInput
+  metadata?: Prisma.InstanceMetadataCreateNestedOneWithoutInstanceInput
+}
+
+export type InstanceUncheckedCreateWithoutExtendedValuesInput = {
+  pk?: bigint | number
+  partitionId?: number
+  studyPk: bigint | number
+  seriesPk: bigint | number
+  sopUid: string
+  sopClassUid: string
+  instanceNumber?: number | null
+  transferSyntaxUid: string
+  numberOfFrames?: number | null
+  rows?: number | null
+  columns?: number | null
+  contentDate?: Date | string | null
+  contentTime?: Date | string | null
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  blobKey: string
+  size: bigint | number
+  sha256: string
+  ingestId: string
+  createdAt?: Date | string
+  metadata?: Prisma.InstanceMetadataUncheckedCreateNestedOneWithoutInstanceInput
+}
+
+export type InstanceCreateOrConnectWithoutExtendedValuesInput = {
+  where: Prisma.InstanceWhereUniqueInput
+  create: Prisma.XOR<Prisma.InstanceCreateWithoutExtendedValuesInput, Prisma.InstanceUncheckedCreateWithoutExtendedValuesInput>
+}
+
+export type InstanceUpsertWithoutExtendedValuesInput = {
+  update: Prisma.XOR<Prisma.InstanceUpdateWithoutExtendedValuesInput, Prisma.InstanceUncheckedUpdateWithoutExtendedValuesInput>
+  create: Prisma.XOR<Prisma.InstanceCreateWithoutExtendedValuesInput, Prisma.InstanceUncheckedCreateWithoutExtendedValuesInput>
+  where?: Prisma.InstanceWhereInput
+}
+
+export type InstanceUpdateToOneWithWhereWithoutExtendedValuesInput = {
+  where?: Prisma.InstanceWhereInput
+  data: Prisma.XOR<Prisma.InstanceUpdateWithoutExtendedValuesInput, Prisma.InstanceUncheckedUpdateWithoutExtendedValuesInput>
+}
+
+export type InstanceUpdateWithoutExtendedValuesInput = {
+  pk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  partitionId?: Prisma.IntFieldUpdateOperationsInput | number
+  sopUid?: Prisma.StringFieldUpdateOperationsInput | string
+  sopClassUid?: Prisma.StringFieldUpdateOperationsInput | string
+  instanceNumber?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  transferSyntaxUid?: Prisma.StringFieldUpdateOperationsInput | string
+  numberOfFrames?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  rows?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  columns?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  contentDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  contentTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  blobKey?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  sha256?: Prisma.StringFieldUpdateOperationsInput | string
+  ingestId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  study?: Prisma.StudyUpdateOneRequiredWithoutInstancesNestedInput
+  series?: Prisma.SeriesUpdateOneRequiredWithoutInstancesNestedInput
+  metadata?: Prisma.InstanceMetadataUpdateOneWithoutInstanceNestedInput
+}
+
+export type InstanceUncheckedUpdateWithoutExtendedValuesInput = {
+  pk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  partitionId?: Prisma.IntFieldUpdateOperationsInput | number
+  studyPk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  seriesPk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  sopUid?: Prisma.StringFieldUpdateOperationsInput | string
+  sopClassUid?: Prisma.StringFieldUpdateOperationsInput | string
+  instanceNumber?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  transferSyntaxUid?: Prisma.StringFieldUpdateOperationsInput | string
+  numberOfFrames?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  rows?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  columns?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  contentDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  contentTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  blobKey?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  sha256?: Prisma.StringFieldUpdateOperationsInput | string
+  ingestId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  metadata?: Prisma.InstanceMetadataUncheckedUpdateOneWithoutInstanceNestedInput
 }
 
 export type InstanceCreateManyStudyInput = {
@@ -1139,6 +1276,7 @@ export type InstanceUpdateWithoutStudyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   series?: Prisma.SeriesUpdateOneRequiredWithoutInstancesNestedInput
   metadata?: Prisma.InstanceMetadataUpdateOneWithoutInstanceNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceUncheckedUpdateWithoutStudyInput = {
@@ -1161,6 +1299,7 @@ export type InstanceUncheckedUpdateWithoutStudyInput = {
   ingestId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   metadata?: Prisma.InstanceMetadataUncheckedUpdateOneWithoutInstanceNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceUncheckedUpdateManyWithoutStudyInput = {
@@ -1225,6 +1364,7 @@ export type InstanceUpdateWithoutSeriesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   study?: Prisma.StudyUpdateOneRequiredWithoutInstancesNestedInput
   metadata?: Prisma.InstanceMetadataUpdateOneWithoutInstanceNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceUncheckedUpdateWithoutSeriesInput = {
@@ -1247,6 +1387,7 @@ export type InstanceUncheckedUpdateWithoutSeriesInput = {
   ingestId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   metadata?: Prisma.InstanceMetadataUncheckedUpdateOneWithoutInstanceNestedInput
+  extendedValues?: Prisma.InstanceExtendedValueUncheckedUpdateManyWithoutInstanceNestedInput
 }
 
 export type InstanceUncheckedUpdateManyWithoutSeriesInput = {
@@ -1270,6 +1411,35 @@ export type InstanceUncheckedUpdateManyWithoutSeriesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
+
+/**
+ * Count Type InstanceCountOutputType
+ */
+
+export type InstanceCountOutputType = {
+  extendedValues: number
+}
+
+export type InstanceCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  extendedValues?: boolean | InstanceCountOutputTypeCountExtendedValuesArgs
+}
+
+/**
+ * InstanceCountOutputType without action
+ */
+export type InstanceCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the InstanceCountOutputType
+   */
+  select?: Prisma.InstanceCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * InstanceCountOutputType without action
+ */
+export type InstanceCountOutputTypeCountExtendedValuesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.InstanceExtendedValueWhereInput
+}
 
 
 export type InstanceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1295,6 +1465,8 @@ export type InstanceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   study?: boolean | Prisma.StudyDefaultArgs<ExtArgs>
   series?: boolean | Prisma.SeriesDefaultArgs<ExtArgs>
   metadata?: boolean | Prisma.Instance$metadataArgs<ExtArgs>
+  extendedValues?: boolean | Prisma.Instance$extendedValuesArgs<ExtArgs>
+  _count?: boolean | Prisma.InstanceCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["instance"]>
 
 export type InstanceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1372,6 +1544,8 @@ export type InstanceInclude<ExtArgs extends runtime.Types.Extensions.InternalArg
   study?: boolean | Prisma.StudyDefaultArgs<ExtArgs>
   series?: boolean | Prisma.SeriesDefaultArgs<ExtArgs>
   metadata?: boolean | Prisma.Instance$metadataArgs<ExtArgs>
+  extendedValues?: boolean | Prisma.Instance$extendedValuesArgs<ExtArgs>
+  _count?: boolean | Prisma.InstanceCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type InstanceIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   study?: boolean | Prisma.StudyDefaultArgs<ExtArgs>
@@ -1388,6 +1562,7 @@ export type $InstancePayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     study: Prisma.$StudyPayload<ExtArgs>
     series: Prisma.$SeriesPayload<ExtArgs>
     metadata: Prisma.$InstanceMetadataPayload<ExtArgs> | null
+    extendedValues: Prisma.$InstanceExtendedValuePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     pk: bigint
@@ -1809,6 +1984,7 @@ export interface Prisma__InstanceClient<T, Null = never, ExtArgs extends runtime
   study<T extends Prisma.StudyDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.StudyDefaultArgs<ExtArgs>>): Prisma.Prisma__StudyClient<runtime.Types.Result.GetResult<Prisma.$StudyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   series<T extends Prisma.SeriesDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.SeriesDefaultArgs<ExtArgs>>): Prisma.Prisma__SeriesClient<runtime.Types.Result.GetResult<Prisma.$SeriesPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   metadata<T extends Prisma.Instance$metadataArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Instance$metadataArgs<ExtArgs>>): Prisma.Prisma__InstanceMetadataClient<runtime.Types.Result.GetResult<Prisma.$InstanceMetadataPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  extendedValues<T extends Prisma.Instance$extendedValuesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Instance$extendedValuesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InstanceExtendedValuePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2274,6 +2450,30 @@ export type Instance$metadataArgs<ExtArgs extends runtime.Types.Extensions.Inter
    */
   include?: Prisma.InstanceMetadataInclude<ExtArgs> | null
   where?: Prisma.InstanceMetadataWhereInput
+}
+
+/**
+ * Instance.extendedValues
+ */
+export type Instance$extendedValuesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the InstanceExtendedValue
+   */
+  select?: Prisma.InstanceExtendedValueSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the InstanceExtendedValue
+   */
+  omit?: Prisma.InstanceExtendedValueOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.InstanceExtendedValueInclude<ExtArgs> | null
+  where?: Prisma.InstanceExtendedValueWhereInput
+  orderBy?: Prisma.InstanceExtendedValueOrderByWithRelationInput | Prisma.InstanceExtendedValueOrderByWithRelationInput[]
+  cursor?: Prisma.InstanceExtendedValueWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.InstanceExtendedValueScalarFieldEnum | Prisma.InstanceExtendedValueScalarFieldEnum[]
 }
 
 /**

@@ -29,11 +29,13 @@ export type AggregatePatient = {
 export type PatientAvgAggregateOutputType = {
   pk: number | null
   partitionId: number | null
+  sourceUpdatedAt: number | null
 }
 
 export type PatientSumAggregateOutputType = {
   pk: bigint | null
   partitionId: number | null
+  sourceUpdatedAt: bigint | null
 }
 
 export type PatientMinAggregateOutputType = {
@@ -45,6 +47,7 @@ export type PatientMinAggregateOutputType = {
   patientNameNorm: string | null
   patientBirthDate: Date | null
   patientSex: string | null
+  sourceUpdatedAt: bigint | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -58,6 +61,7 @@ export type PatientMaxAggregateOutputType = {
   patientNameNorm: string | null
   patientBirthDate: Date | null
   patientSex: string | null
+  sourceUpdatedAt: bigint | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -72,6 +76,7 @@ export type PatientCountAggregateOutputType = {
   patientBirthDate: number
   patientSex: number
   attributes: number
+  sourceUpdatedAt: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -81,11 +86,13 @@ export type PatientCountAggregateOutputType = {
 export type PatientAvgAggregateInputType = {
   pk?: true
   partitionId?: true
+  sourceUpdatedAt?: true
 }
 
 export type PatientSumAggregateInputType = {
   pk?: true
   partitionId?: true
+  sourceUpdatedAt?: true
 }
 
 export type PatientMinAggregateInputType = {
@@ -97,6 +104,7 @@ export type PatientMinAggregateInputType = {
   patientNameNorm?: true
   patientBirthDate?: true
   patientSex?: true
+  sourceUpdatedAt?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -110,6 +118,7 @@ export type PatientMaxAggregateInputType = {
   patientNameNorm?: true
   patientBirthDate?: true
   patientSex?: true
+  sourceUpdatedAt?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -124,6 +133,7 @@ export type PatientCountAggregateInputType = {
   patientBirthDate?: true
   patientSex?: true
   attributes?: true
+  sourceUpdatedAt?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -225,6 +235,7 @@ export type PatientGroupByOutputType = {
   patientBirthDate: Date | null
   patientSex: string | null
   attributes: runtime.JsonValue | null
+  sourceUpdatedAt: bigint | null
   createdAt: Date
   updatedAt: Date
   _count: PatientCountAggregateOutputType | null
@@ -262,6 +273,7 @@ export type PatientWhereInput = {
   patientBirthDate?: Prisma.DateTimeNullableFilter<"Patient"> | Date | string | null
   patientSex?: Prisma.StringNullableFilter<"Patient"> | string | null
   attributes?: Prisma.JsonNullableFilter<"Patient">
+  sourceUpdatedAt?: Prisma.BigIntNullableFilter<"Patient"> | bigint | number | null
   createdAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   studies?: Prisma.StudyListRelationFilter
@@ -277,6 +289,7 @@ export type PatientOrderByWithRelationInput = {
   patientBirthDate?: Prisma.SortOrderInput | Prisma.SortOrder
   patientSex?: Prisma.SortOrderInput | Prisma.SortOrder
   attributes?: Prisma.SortOrderInput | Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   studies?: Prisma.StudyOrderByRelationAggregateInput
@@ -296,6 +309,7 @@ export type PatientWhereUniqueInput = Prisma.AtLeast<{
   patientBirthDate?: Prisma.DateTimeNullableFilter<"Patient"> | Date | string | null
   patientSex?: Prisma.StringNullableFilter<"Patient"> | string | null
   attributes?: Prisma.JsonNullableFilter<"Patient">
+  sourceUpdatedAt?: Prisma.BigIntNullableFilter<"Patient"> | bigint | number | null
   createdAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   studies?: Prisma.StudyListRelationFilter
@@ -311,6 +325,7 @@ export type PatientOrderByWithAggregationInput = {
   patientBirthDate?: Prisma.SortOrderInput | Prisma.SortOrder
   patientSex?: Prisma.SortOrderInput | Prisma.SortOrder
   attributes?: Prisma.SortOrderInput | Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PatientCountOrderByAggregateInput
@@ -333,6 +348,7 @@ export type PatientScalarWhereWithAggregatesInput = {
   patientBirthDate?: Prisma.DateTimeNullableWithAggregatesFilter<"Patient"> | Date | string | null
   patientSex?: Prisma.StringNullableWithAggregatesFilter<"Patient"> | string | null
   attributes?: Prisma.JsonNullableWithAggregatesFilter<"Patient">
+  sourceUpdatedAt?: Prisma.BigIntNullableWithAggregatesFilter<"Patient"> | bigint | number | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Patient"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Patient"> | Date | string
 }
@@ -347,6 +363,7 @@ export type PatientCreateInput = {
   patientBirthDate?: Date | string | null
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: bigint | number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   studies?: Prisma.StudyCreateNestedManyWithoutPatientInput
@@ -362,6 +379,7 @@ export type PatientUncheckedCreateInput = {
   patientBirthDate?: Date | string | null
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: bigint | number | null
   createdAt?: Date | string
   updatedAt?: Date | string
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutPatientInput
@@ -377,6 +395,7 @@ export type PatientUpdateInput = {
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   studies?: Prisma.StudyUpdateManyWithoutPatientNestedInput
@@ -392,6 +411,7 @@ export type PatientUncheckedUpdateInput = {
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   studies?: Prisma.StudyUncheckedUpdateManyWithoutPatientNestedInput
@@ -407,6 +427,7 @@ export type PatientCreateManyInput = {
   patientBirthDate?: Date | string | null
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: bigint | number | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -421,6 +442,7 @@ export type PatientUpdateManyMutationInput = {
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -435,6 +457,7 @@ export type PatientUncheckedUpdateManyInput = {
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -455,6 +478,7 @@ export type PatientCountOrderByAggregateInput = {
   patientBirthDate?: Prisma.SortOrder
   patientSex?: Prisma.SortOrder
   attributes?: Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -462,6 +486,7 @@ export type PatientCountOrderByAggregateInput = {
 export type PatientAvgOrderByAggregateInput = {
   pk?: Prisma.SortOrder
   partitionId?: Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrder
 }
 
 export type PatientMaxOrderByAggregateInput = {
@@ -473,6 +498,7 @@ export type PatientMaxOrderByAggregateInput = {
   patientNameNorm?: Prisma.SortOrder
   patientBirthDate?: Prisma.SortOrder
   patientSex?: Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -486,6 +512,7 @@ export type PatientMinOrderByAggregateInput = {
   patientNameNorm?: Prisma.SortOrder
   patientBirthDate?: Prisma.SortOrder
   patientSex?: Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -493,6 +520,7 @@ export type PatientMinOrderByAggregateInput = {
 export type PatientSumOrderByAggregateInput = {
   pk?: Prisma.SortOrder
   partitionId?: Prisma.SortOrder
+  sourceUpdatedAt?: Prisma.SortOrder
 }
 
 export type PatientScalarRelationFilter = {
@@ -514,6 +542,14 @@ export type NullableStringFieldUpdateOperationsInput = {
 
 export type NullableDateTimeFieldUpdateOperationsInput = {
   set?: Date | string | null
+}
+
+export type NullableBigIntFieldUpdateOperationsInput = {
+  set?: bigint | number | null
+  increment?: bigint | number
+  decrement?: bigint | number
+  multiply?: bigint | number
+  divide?: bigint | number
 }
 
 export type DateTimeFieldUpdateOperationsInput = {
@@ -544,6 +580,7 @@ export type PatientCreateWithoutStudiesInput = {
   patientBirthDate?: Date | string | null
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: bigint | number | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -558,6 +595,7 @@ export type PatientUncheckedCreateWithoutStudiesInput = {
   patientBirthDate?: Date | string | null
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: bigint | number | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -588,6 +626,7 @@ export type PatientUpdateWithoutStudiesInput = {
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -602,6 +641,7 @@ export type PatientUncheckedUpdateWithoutStudiesInput = {
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -647,6 +687,7 @@ export type PatientSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   patientBirthDate?: boolean
   patientSex?: boolean
   attributes?: boolean
+  sourceUpdatedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   studies?: boolean | Prisma.Patient$studiesArgs<ExtArgs>
@@ -663,6 +704,7 @@ export type PatientSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   patientBirthDate?: boolean
   patientSex?: boolean
   attributes?: boolean
+  sourceUpdatedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["patient"]>
@@ -677,6 +719,7 @@ export type PatientSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   patientBirthDate?: boolean
   patientSex?: boolean
   attributes?: boolean
+  sourceUpdatedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["patient"]>
@@ -691,11 +734,12 @@ export type PatientSelectScalar = {
   patientBirthDate?: boolean
   patientSex?: boolean
   attributes?: boolean
+  sourceUpdatedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PatientOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "patientId" | "issuer" | "patientName" | "patientNameNorm" | "patientBirthDate" | "patientSex" | "attributes" | "createdAt" | "updatedAt", ExtArgs["result"]["patient"]>
+export type PatientOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "patientId" | "issuer" | "patientName" | "patientNameNorm" | "patientBirthDate" | "patientSex" | "attributes" | "sourceUpdatedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["patient"]>
 export type PatientInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   studies?: boolean | Prisma.Patient$studiesArgs<ExtArgs>
   _count?: boolean | Prisma.PatientCountOutputTypeDefaultArgs<ExtArgs>
@@ -721,6 +765,10 @@ export type $PatientPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * Patient-level attributes (Patient module) as DICOM JSON.
      */
     attributes: runtime.JsonValue | null
+    /**
+     * occurred_at (Unix ms) of the last patient.updated applied: an older update is stale and skipped.
+     */
+    sourceUpdatedAt: bigint | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["patient"]>
@@ -1156,6 +1204,7 @@ export interface PatientFieldRefs {
   readonly patientBirthDate: Prisma.FieldRef<"Patient", 'DateTime'>
   readonly patientSex: Prisma.FieldRef<"Patient", 'String'>
   readonly attributes: Prisma.FieldRef<"Patient", 'Json'>
+  readonly sourceUpdatedAt: Prisma.FieldRef<"Patient", 'BigInt'>
   readonly createdAt: Prisma.FieldRef<"Patient", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Patient", 'DateTime'>
 }

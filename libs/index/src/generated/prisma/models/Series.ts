@@ -91,8 +91,7 @@ export type SeriesCountAggregateOutputType = {
   performedStartTime: number
   stationName: number
   institutionName: number
-  scheduledProcedureStepIds: number
-  requestedProcedureIds: number
+  requestAttributes: number
   numInstances: number
   attributes: number
   createdAt: number
@@ -166,8 +165,7 @@ export type SeriesCountAggregateInputType = {
   performedStartTime?: true
   stationName?: true
   institutionName?: true
-  scheduledProcedureStepIds?: true
-  requestedProcedureIds?: true
+  requestAttributes?: true
   numInstances?: true
   attributes?: true
   createdAt?: true
@@ -274,8 +272,7 @@ export type SeriesGroupByOutputType = {
   performedStartTime: Date | null
   stationName: string | null
   institutionName: string | null
-  scheduledProcedureStepIds: string[]
-  requestedProcedureIds: string[]
+  requestAttributes: runtime.JsonValue
   numInstances: number
   attributes: runtime.JsonValue | null
   createdAt: Date
@@ -318,14 +315,14 @@ export type SeriesWhereInput = {
   performedStartTime?: Prisma.DateTimeNullableFilter<"Series"> | Date | string | null
   stationName?: Prisma.StringNullableFilter<"Series"> | string | null
   institutionName?: Prisma.StringNullableFilter<"Series"> | string | null
-  scheduledProcedureStepIds?: Prisma.StringNullableListFilter<"Series">
-  requestedProcedureIds?: Prisma.StringNullableListFilter<"Series">
+  requestAttributes?: Prisma.JsonFilter<"Series">
   numInstances?: Prisma.IntFilter<"Series"> | number
   attributes?: Prisma.JsonNullableFilter<"Series">
   createdAt?: Prisma.DateTimeFilter<"Series"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Series"> | Date | string
   study?: Prisma.XOR<Prisma.StudyScalarRelationFilter, Prisma.StudyWhereInput>
   instances?: Prisma.InstanceListRelationFilter
+  extendedValues?: Prisma.SeriesExtendedValueListRelationFilter
 }
 
 export type SeriesOrderByWithRelationInput = {
@@ -341,14 +338,14 @@ export type SeriesOrderByWithRelationInput = {
   performedStartTime?: Prisma.SortOrderInput | Prisma.SortOrder
   stationName?: Prisma.SortOrderInput | Prisma.SortOrder
   institutionName?: Prisma.SortOrderInput | Prisma.SortOrder
-  scheduledProcedureStepIds?: Prisma.SortOrder
-  requestedProcedureIds?: Prisma.SortOrder
+  requestAttributes?: Prisma.SortOrder
   numInstances?: Prisma.SortOrder
   attributes?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   study?: Prisma.StudyOrderByWithRelationInput
   instances?: Prisma.InstanceOrderByRelationAggregateInput
+  extendedValues?: Prisma.SeriesExtendedValueOrderByRelationAggregateInput
 }
 
 export type SeriesWhereUniqueInput = Prisma.AtLeast<{
@@ -368,14 +365,14 @@ export type SeriesWhereUniqueInput = Prisma.AtLeast<{
   performedStartTime?: Prisma.DateTimeNullableFilter<"Series"> | Date | string | null
   stationName?: Prisma.StringNullableFilter<"Series"> | string | null
   institutionName?: Prisma.StringNullableFilter<"Series"> | string | null
-  scheduledProcedureStepIds?: Prisma.StringNullableListFilter<"Series">
-  requestedProcedureIds?: Prisma.StringNullableListFilter<"Series">
+  requestAttributes?: Prisma.JsonFilter<"Series">
   numInstances?: Prisma.IntFilter<"Series"> | number
   attributes?: Prisma.JsonNullableFilter<"Series">
   createdAt?: Prisma.DateTimeFilter<"Series"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Series"> | Date | string
   study?: Prisma.XOR<Prisma.StudyScalarRelationFilter, Prisma.StudyWhereInput>
   instances?: Prisma.InstanceListRelationFilter
+  extendedValues?: Prisma.SeriesExtendedValueListRelationFilter
 }, "pk" | "partitionId_seriesUid">
 
 export type SeriesOrderByWithAggregationInput = {
@@ -391,8 +388,7 @@ export type SeriesOrderByWithAggregationInput = {
   performedStartTime?: Prisma.SortOrderInput | Prisma.SortOrder
   stationName?: Prisma.SortOrderInput | Prisma.SortOrder
   institutionName?: Prisma.SortOrderInput | Prisma.SortOrder
-  scheduledProcedureStepIds?: Prisma.SortOrder
-  requestedProcedureIds?: Prisma.SortOrder
+  requestAttributes?: Prisma.SortOrder
   numInstances?: Prisma.SortOrder
   attributes?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -420,8 +416,7 @@ export type SeriesScalarWhereWithAggregatesInput = {
   performedStartTime?: Prisma.DateTimeNullableWithAggregatesFilter<"Series"> | Date | string | null
   stationName?: Prisma.StringNullableWithAggregatesFilter<"Series"> | string | null
   institutionName?: Prisma.StringNullableWithAggregatesFilter<"Series"> | string | null
-  scheduledProcedureStepIds?: Prisma.StringNullableListFilter<"Series">
-  requestedProcedureIds?: Prisma.StringNullableListFilter<"Series">
+  requestAttributes?: Prisma.JsonWithAggregatesFilter<"Series">
   numInstances?: Prisma.IntWithAggregatesFilter<"Series"> | number
   attributes?: Prisma.JsonNullableWithAggregatesFilter<"Series">
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Series"> | Date | string
@@ -440,14 +435,14 @@ export type SeriesCreateInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   updatedAt?: Date | string
   study: Prisma.StudyCreateNestedOneWithoutSeriesInput
   instances?: Prisma.InstanceCreateNestedManyWithoutSeriesInput
+  extendedValues?: Prisma.SeriesExtendedValueCreateNestedManyWithoutSeriesInput
 }
 
 export type SeriesUncheckedCreateInput = {
@@ -463,13 +458,13 @@ export type SeriesUncheckedCreateInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   updatedAt?: Date | string
   instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutSeriesInput
+  extendedValues?: Prisma.SeriesExtendedValueUncheckedCreateNestedManyWithoutSeriesInput
 }
 
 export type SeriesUpdateInput = {
@@ -484,14 +479,14 @@ export type SeriesUpdateInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   study?: Prisma.StudyUpdateOneRequiredWithoutSeriesNestedInput
   instances?: Prisma.InstanceUpdateManyWithoutSeriesNestedInput
+  extendedValues?: Prisma.SeriesExtendedValueUpdateManyWithoutSeriesNestedInput
 }
 
 export type SeriesUncheckedUpdateInput = {
@@ -507,13 +502,13 @@ export type SeriesUncheckedUpdateInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   instances?: Prisma.InstanceUncheckedUpdateManyWithoutSeriesNestedInput
+  extendedValues?: Prisma.SeriesExtendedValueUncheckedUpdateManyWithoutSeriesNestedInput
 }
 
 export type SeriesCreateManyInput = {
@@ -529,8 +524,7 @@ export type SeriesCreateManyInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
@@ -549,8 +543,7 @@ export type SeriesUpdateManyMutationInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -570,8 +563,7 @@ export type SeriesUncheckedUpdateManyInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -606,8 +598,7 @@ export type SeriesCountOrderByAggregateInput = {
   performedStartTime?: Prisma.SortOrder
   stationName?: Prisma.SortOrder
   institutionName?: Prisma.SortOrder
-  scheduledProcedureStepIds?: Prisma.SortOrder
-  requestedProcedureIds?: Prisma.SortOrder
+  requestAttributes?: Prisma.SortOrder
   numInstances?: Prisma.SortOrder
   attributes?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -713,32 +704,6 @@ export type SeriesUncheckedUpdateManyWithoutStudyNestedInput = {
   deleteMany?: Prisma.SeriesScalarWhereInput | Prisma.SeriesScalarWhereInput[]
 }
 
-export type SeriesCreatescheduledProcedureStepIdsInput = {
-  set: string[]
-}
-
-export type SeriesCreaterequestedProcedureIdsInput = {
-  set: string[]
-}
-
-export type NullableIntFieldUpdateOperationsInput = {
-  set?: number | null
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
-export type SeriesUpdatescheduledProcedureStepIdsInput = {
-  set?: string[]
-  push?: string | string[]
-}
-
-export type SeriesUpdaterequestedProcedureIdsInput = {
-  set?: string[]
-  push?: string | string[]
-}
-
 export type SeriesCreateNestedOneWithoutInstancesInput = {
   create?: Prisma.XOR<Prisma.SeriesCreateWithoutInstancesInput, Prisma.SeriesUncheckedCreateWithoutInstancesInput>
   connectOrCreate?: Prisma.SeriesCreateOrConnectWithoutInstancesInput
@@ -753,6 +718,20 @@ export type SeriesUpdateOneRequiredWithoutInstancesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.SeriesUpdateToOneWithWhereWithoutInstancesInput, Prisma.SeriesUpdateWithoutInstancesInput>, Prisma.SeriesUncheckedUpdateWithoutInstancesInput>
 }
 
+export type SeriesCreateNestedOneWithoutExtendedValuesInput = {
+  create?: Prisma.XOR<Prisma.SeriesCreateWithoutExtendedValuesInput, Prisma.SeriesUncheckedCreateWithoutExtendedValuesInput>
+  connectOrCreate?: Prisma.SeriesCreateOrConnectWithoutExtendedValuesInput
+  connect?: Prisma.SeriesWhereUniqueInput
+}
+
+export type SeriesUpdateOneRequiredWithoutExtendedValuesNestedInput = {
+  create?: Prisma.XOR<Prisma.SeriesCreateWithoutExtendedValuesInput, Prisma.SeriesUncheckedCreateWithoutExtendedValuesInput>
+  connectOrCreate?: Prisma.SeriesCreateOrConnectWithoutExtendedValuesInput
+  upsert?: Prisma.SeriesUpsertWithoutExtendedValuesInput
+  connect?: Prisma.SeriesWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SeriesUpdateToOneWithWhereWithoutExtendedValuesInput, Prisma.SeriesUpdateWithoutExtendedValuesInput>, Prisma.SeriesUncheckedUpdateWithoutExtendedValuesInput>
+}
+
 export type SeriesCreateWithoutStudyInput = {
   pk?: bigint | number
   partitionId?: number
@@ -765,13 +744,13 @@ export type SeriesCreateWithoutStudyInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   updatedAt?: Date | string
   instances?: Prisma.InstanceCreateNestedManyWithoutSeriesInput
+  extendedValues?: Prisma.SeriesExtendedValueCreateNestedManyWithoutSeriesInput
 }
 
 export type SeriesUncheckedCreateWithoutStudyInput = {
@@ -786,13 +765,13 @@ export type SeriesUncheckedCreateWithoutStudyInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   updatedAt?: Date | string
   instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutSeriesInput
+  extendedValues?: Prisma.SeriesExtendedValueUncheckedCreateNestedManyWithoutSeriesInput
 }
 
 export type SeriesCreateOrConnectWithoutStudyInput = {
@@ -837,8 +816,7 @@ export type SeriesScalarWhereInput = {
   performedStartTime?: Prisma.DateTimeNullableFilter<"Series"> | Date | string | null
   stationName?: Prisma.StringNullableFilter<"Series"> | string | null
   institutionName?: Prisma.StringNullableFilter<"Series"> | string | null
-  scheduledProcedureStepIds?: Prisma.StringNullableListFilter<"Series">
-  requestedProcedureIds?: Prisma.StringNullableListFilter<"Series">
+  requestAttributes?: Prisma.JsonFilter<"Series">
   numInstances?: Prisma.IntFilter<"Series"> | number
   attributes?: Prisma.JsonNullableFilter<"Series">
   createdAt?: Prisma.DateTimeFilter<"Series"> | Date | string
@@ -857,13 +835,13 @@ export type SeriesCreateWithoutInstancesInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   updatedAt?: Date | string
   study: Prisma.StudyCreateNestedOneWithoutSeriesInput
+  extendedValues?: Prisma.SeriesExtendedValueCreateNestedManyWithoutSeriesInput
 }
 
 export type SeriesUncheckedCreateWithoutInstancesInput = {
@@ -879,12 +857,12 @@ export type SeriesUncheckedCreateWithoutInstancesInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   updatedAt?: Date | string
+  extendedValues?: Prisma.SeriesExtendedValueUncheckedCreateNestedManyWithoutSeriesInput
 }
 
 export type SeriesCreateOrConnectWithoutInstancesInput = {
@@ -915,13 +893,13 @@ export type SeriesUpdateWithoutInstancesInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   study?: Prisma.StudyUpdateOneRequiredWithoutSeriesNestedInput
+  extendedValues?: Prisma.SeriesExtendedValueUpdateManyWithoutSeriesNestedInput
 }
 
 export type SeriesUncheckedUpdateWithoutInstancesInput = {
@@ -937,12 +915,112 @@ export type SeriesUncheckedUpdateWithoutInstancesInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  extendedValues?: Prisma.SeriesExtendedValueUncheckedUpdateManyWithoutSeriesNestedInput
+}
+
+export type SeriesCreateWithoutExtendedValuesInput = {
+  pk?: bigint | number
+  partitionId?: number
+  seriesUid: string
+  modality?: string | null
+  seriesNumber?: number | null
+  seriesDescription?: string | null
+  bodyPartExamined?: string | null
+  performedStartDate?: Date | string | null
+  performedStartTime?: Date | string | null
+  stationName?: string | null
+  institutionName?: string | null
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  numInstances?: number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  study: Prisma.StudyCreateNestedOneWithoutSeriesInput
+  instances?: Prisma.InstanceCreateNestedManyWithoutSeriesInput
+}
+
+export type SeriesUncheckedCreateWithoutExtendedValuesInput = {
+  pk?: bigint | number
+  partitionId?: number
+  studyPk: bigint | number
+  seriesUid: string
+  modality?: string | null
+  seriesNumber?: number | null
+  seriesDescription?: string | null
+  bodyPartExamined?: string | null
+  performedStartDate?: Date | string | null
+  performedStartTime?: Date | string | null
+  stationName?: string | null
+  institutionName?: string | null
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  numInstances?: number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutSeriesInput
+}
+
+export type SeriesCreateOrConnectWithoutExtendedValuesInput = {
+  where: Prisma.SeriesWhereUniqueInput
+  create: Prisma.XOR<Prisma.SeriesCreateWithoutExtendedValuesInput, Prisma.SeriesUncheckedCreateWithoutExtendedValuesInput>
+}
+
+export type SeriesUpsertWithoutExtendedValuesInput = {
+  update: Prisma.XOR<Prisma.SeriesUpdateWithoutExtendedValuesInput, Prisma.SeriesUncheckedUpdateWithoutExtendedValuesInput>
+  create: Prisma.XOR<Prisma.SeriesCreateWithoutExtendedValuesInput, Prisma.SeriesUncheckedCreateWithoutExtendedValuesInput>
+  where?: Prisma.SeriesWhereInput
+}
+
+export type SeriesUpdateToOneWithWhereWithoutExtendedValuesInput = {
+  where?: Prisma.SeriesWhereInput
+  data: Prisma.XOR<Prisma.SeriesUpdateWithoutExtendedValuesInput, Prisma.SeriesUncheckedUpdateWithoutExtendedValuesInput>
+}
+
+export type SeriesUpdateWithoutExtendedValuesInput = {
+  pk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  partitionId?: Prisma.IntFieldUpdateOperationsInput | number
+  seriesUid?: Prisma.StringFieldUpdateOperationsInput | string
+  modality?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  seriesNumber?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  seriesDescription?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  bodyPartExamined?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  performedStartDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  numInstances?: Prisma.IntFieldUpdateOperationsInput | number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  study?: Prisma.StudyUpdateOneRequiredWithoutSeriesNestedInput
+  instances?: Prisma.InstanceUpdateManyWithoutSeriesNestedInput
+}
+
+export type SeriesUncheckedUpdateWithoutExtendedValuesInput = {
+  pk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  partitionId?: Prisma.IntFieldUpdateOperationsInput | number
+  studyPk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  seriesUid?: Prisma.StringFieldUpdateOperationsInput | string
+  modality?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  seriesNumber?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  seriesDescription?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  bodyPartExamined?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  performedStartDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  numInstances?: Prisma.IntFieldUpdateOperationsInput | number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  instances?: Prisma.InstanceUncheckedUpdateManyWithoutSeriesNestedInput
 }
 
 export type SeriesCreateManyStudyInput = {
@@ -957,8 +1035,7 @@ export type SeriesCreateManyStudyInput = {
   performedStartTime?: Date | string | null
   stationName?: string | null
   institutionName?: string | null
-  scheduledProcedureStepIds?: Prisma.SeriesCreatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesCreaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
@@ -977,13 +1054,13 @@ export type SeriesUpdateWithoutStudyInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   instances?: Prisma.InstanceUpdateManyWithoutSeriesNestedInput
+  extendedValues?: Prisma.SeriesExtendedValueUpdateManyWithoutSeriesNestedInput
 }
 
 export type SeriesUncheckedUpdateWithoutStudyInput = {
@@ -998,13 +1075,13 @@ export type SeriesUncheckedUpdateWithoutStudyInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   instances?: Prisma.InstanceUncheckedUpdateManyWithoutSeriesNestedInput
+  extendedValues?: Prisma.SeriesExtendedValueUncheckedUpdateManyWithoutSeriesNestedInput
 }
 
 export type SeriesUncheckedUpdateManyWithoutStudyInput = {
@@ -1019,8 +1096,7 @@ export type SeriesUncheckedUpdateManyWithoutStudyInput = {
   performedStartTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stationName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   institutionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  scheduledProcedureStepIds?: Prisma.SeriesUpdatescheduledProcedureStepIdsInput | string[]
-  requestedProcedureIds?: Prisma.SeriesUpdaterequestedProcedureIdsInput | string[]
+  requestAttributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   numInstances?: Prisma.IntFieldUpdateOperationsInput | number
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1034,10 +1110,12 @@ export type SeriesUncheckedUpdateManyWithoutStudyInput = {
 
 export type SeriesCountOutputType = {
   instances: number
+  extendedValues: number
 }
 
 export type SeriesCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   instances?: boolean | SeriesCountOutputTypeCountInstancesArgs
+  extendedValues?: boolean | SeriesCountOutputTypeCountExtendedValuesArgs
 }
 
 /**
@@ -1057,6 +1135,13 @@ export type SeriesCountOutputTypeCountInstancesArgs<ExtArgs extends runtime.Type
   where?: Prisma.InstanceWhereInput
 }
 
+/**
+ * SeriesCountOutputType without action
+ */
+export type SeriesCountOutputTypeCountExtendedValuesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SeriesExtendedValueWhereInput
+}
+
 
 export type SeriesSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   pk?: boolean
@@ -1071,14 +1156,14 @@ export type SeriesSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   performedStartTime?: boolean
   stationName?: boolean
   institutionName?: boolean
-  scheduledProcedureStepIds?: boolean
-  requestedProcedureIds?: boolean
+  requestAttributes?: boolean
   numInstances?: boolean
   attributes?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   study?: boolean | Prisma.StudyDefaultArgs<ExtArgs>
   instances?: boolean | Prisma.Series$instancesArgs<ExtArgs>
+  extendedValues?: boolean | Prisma.Series$extendedValuesArgs<ExtArgs>
   _count?: boolean | Prisma.SeriesCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["series"]>
 
@@ -1095,8 +1180,7 @@ export type SeriesSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   performedStartTime?: boolean
   stationName?: boolean
   institutionName?: boolean
-  scheduledProcedureStepIds?: boolean
-  requestedProcedureIds?: boolean
+  requestAttributes?: boolean
   numInstances?: boolean
   attributes?: boolean
   createdAt?: boolean
@@ -1117,8 +1201,7 @@ export type SeriesSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   performedStartTime?: boolean
   stationName?: boolean
   institutionName?: boolean
-  scheduledProcedureStepIds?: boolean
-  requestedProcedureIds?: boolean
+  requestAttributes?: boolean
   numInstances?: boolean
   attributes?: boolean
   createdAt?: boolean
@@ -1139,18 +1222,18 @@ export type SeriesSelectScalar = {
   performedStartTime?: boolean
   stationName?: boolean
   institutionName?: boolean
-  scheduledProcedureStepIds?: boolean
-  requestedProcedureIds?: boolean
+  requestAttributes?: boolean
   numInstances?: boolean
   attributes?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type SeriesOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "studyPk" | "seriesUid" | "modality" | "seriesNumber" | "seriesDescription" | "bodyPartExamined" | "performedStartDate" | "performedStartTime" | "stationName" | "institutionName" | "scheduledProcedureStepIds" | "requestedProcedureIds" | "numInstances" | "attributes" | "createdAt" | "updatedAt", ExtArgs["result"]["series"]>
+export type SeriesOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "studyPk" | "seriesUid" | "modality" | "seriesNumber" | "seriesDescription" | "bodyPartExamined" | "performedStartDate" | "performedStartTime" | "stationName" | "institutionName" | "requestAttributes" | "numInstances" | "attributes" | "createdAt" | "updatedAt", ExtArgs["result"]["series"]>
 export type SeriesInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   study?: boolean | Prisma.StudyDefaultArgs<ExtArgs>
   instances?: boolean | Prisma.Series$instancesArgs<ExtArgs>
+  extendedValues?: boolean | Prisma.Series$extendedValuesArgs<ExtArgs>
   _count?: boolean | Prisma.SeriesCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SeriesIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1165,6 +1248,7 @@ export type $SeriesPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
   objects: {
     study: Prisma.$StudyPayload<ExtArgs>
     instances: Prisma.$InstancePayload<ExtArgs>[]
+    extendedValues: Prisma.$SeriesExtendedValuePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     pk: bigint
@@ -1180,10 +1264,10 @@ export type $SeriesPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     stationName: string | null
     institutionName: string | null
     /**
-     * RequestAttributesSequence > ScheduledProcedureStepID / RequestedProcedureID, for sequence matching.
+     * RequestAttributesSequence items, [{tag: value}] of the item keys the index matches, one object per item so
+     * that the keys of one query item match in the same stored item (PS3.4 §C.2.2.2.6).
      */
-    scheduledProcedureStepIds: string[]
-    requestedProcedureIds: string[]
+    requestAttributes: runtime.JsonValue
     numInstances: number
     /**
      * Series-level attributes (General Series, General Equipment, Frame of Reference modules) as DICOM JSON.
@@ -1587,6 +1671,7 @@ export interface Prisma__SeriesClient<T, Null = never, ExtArgs extends runtime.T
   readonly [Symbol.toStringTag]: "PrismaPromise"
   study<T extends Prisma.StudyDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.StudyDefaultArgs<ExtArgs>>): Prisma.Prisma__StudyClient<runtime.Types.Result.GetResult<Prisma.$StudyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   instances<T extends Prisma.Series$instancesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Series$instancesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InstancePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  extendedValues<T extends Prisma.Series$extendedValuesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Series$extendedValuesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SeriesExtendedValuePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1628,8 +1713,7 @@ export interface SeriesFieldRefs {
   readonly performedStartTime: Prisma.FieldRef<"Series", 'DateTime'>
   readonly stationName: Prisma.FieldRef<"Series", 'String'>
   readonly institutionName: Prisma.FieldRef<"Series", 'String'>
-  readonly scheduledProcedureStepIds: Prisma.FieldRef<"Series", 'String[]'>
-  readonly requestedProcedureIds: Prisma.FieldRef<"Series", 'String[]'>
+  readonly requestAttributes: Prisma.FieldRef<"Series", 'Json'>
   readonly numInstances: Prisma.FieldRef<"Series", 'Int'>
   readonly attributes: Prisma.FieldRef<"Series", 'Json'>
   readonly createdAt: Prisma.FieldRef<"Series", 'DateTime'>
@@ -2056,6 +2140,30 @@ export type Series$instancesArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.InstanceScalarFieldEnum | Prisma.InstanceScalarFieldEnum[]
+}
+
+/**
+ * Series.extendedValues
+ */
+export type Series$extendedValuesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SeriesExtendedValue
+   */
+  select?: Prisma.SeriesExtendedValueSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SeriesExtendedValue
+   */
+  omit?: Prisma.SeriesExtendedValueOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SeriesExtendedValueInclude<ExtArgs> | null
+  where?: Prisma.SeriesExtendedValueWhereInput
+  orderBy?: Prisma.SeriesExtendedValueOrderByWithRelationInput | Prisma.SeriesExtendedValueOrderByWithRelationInput[]
+  cursor?: Prisma.SeriesExtendedValueWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SeriesExtendedValueScalarFieldEnum | Prisma.SeriesExtendedValueScalarFieldEnum[]
 }
 
 /**

@@ -30,6 +30,7 @@ export type StudyAvgAggregateOutputType = {
   pk: number | null
   partitionId: number | null
   patientPk: number | null
+  timezoneOffsetMinutes: number | null
   numSeries: number | null
   numInstances: number | null
 }
@@ -38,6 +39,7 @@ export type StudySumAggregateOutputType = {
   pk: bigint | null
   partitionId: number | null
   patientPk: bigint | null
+  timezoneOffsetMinutes: number | null
   numSeries: number | null
   numInstances: number | null
 }
@@ -55,6 +57,7 @@ export type StudyMinAggregateOutputType = {
   referringPhysicianName: string | null
   referringPhysicianNorm: string | null
   timezoneOffsetFromUtc: string | null
+  timezoneOffsetMinutes: number | null
   patientId: string | null
   issuer: string | null
   patientName: string | null
@@ -80,6 +83,7 @@ export type StudyMaxAggregateOutputType = {
   referringPhysicianName: string | null
   referringPhysicianNorm: string | null
   timezoneOffsetFromUtc: string | null
+  timezoneOffsetMinutes: number | null
   patientId: string | null
   issuer: string | null
   patientName: string | null
@@ -105,12 +109,15 @@ export type StudyCountAggregateOutputType = {
   referringPhysicianName: number
   referringPhysicianNorm: number
   timezoneOffsetFromUtc: number
+  timezoneOffsetMinutes: number
   patientId: number
   issuer: number
   patientName: number
   patientNameNorm: number
+  patientNameKeys: number
   patientBirthDate: number
   patientSex: number
+  referringPhysicianKeys: number
   modalities: number
   sopClasses: number
   numSeries: number
@@ -126,6 +133,7 @@ export type StudyAvgAggregateInputType = {
   pk?: true
   partitionId?: true
   patientPk?: true
+  timezoneOffsetMinutes?: true
   numSeries?: true
   numInstances?: true
 }
@@ -134,6 +142,7 @@ export type StudySumAggregateInputType = {
   pk?: true
   partitionId?: true
   patientPk?: true
+  timezoneOffsetMinutes?: true
   numSeries?: true
   numInstances?: true
 }
@@ -151,6 +160,7 @@ export type StudyMinAggregateInputType = {
   referringPhysicianName?: true
   referringPhysicianNorm?: true
   timezoneOffsetFromUtc?: true
+  timezoneOffsetMinutes?: true
   patientId?: true
   issuer?: true
   patientName?: true
@@ -176,6 +186,7 @@ export type StudyMaxAggregateInputType = {
   referringPhysicianName?: true
   referringPhysicianNorm?: true
   timezoneOffsetFromUtc?: true
+  timezoneOffsetMinutes?: true
   patientId?: true
   issuer?: true
   patientName?: true
@@ -201,12 +212,15 @@ export type StudyCountAggregateInputType = {
   referringPhysicianName?: true
   referringPhysicianNorm?: true
   timezoneOffsetFromUtc?: true
+  timezoneOffsetMinutes?: true
   patientId?: true
   issuer?: true
   patientName?: true
   patientNameNorm?: true
+  patientNameKeys?: true
   patientBirthDate?: true
   patientSex?: true
+  referringPhysicianKeys?: true
   modalities?: true
   sopClasses?: true
   numSeries?: true
@@ -316,12 +330,15 @@ export type StudyGroupByOutputType = {
   referringPhysicianName: string | null
   referringPhysicianNorm: string | null
   timezoneOffsetFromUtc: string | null
+  timezoneOffsetMinutes: number | null
   patientId: string
   issuer: string
   patientName: string | null
   patientNameNorm: string | null
+  patientNameKeys: string[]
   patientBirthDate: Date | null
   patientSex: string | null
+  referringPhysicianKeys: string[]
   modalities: string[]
   sopClasses: string[]
   numSeries: number
@@ -367,12 +384,15 @@ export type StudyWhereInput = {
   referringPhysicianName?: Prisma.StringNullableFilter<"Study"> | string | null
   referringPhysicianNorm?: Prisma.StringNullableFilter<"Study"> | string | null
   timezoneOffsetFromUtc?: Prisma.StringNullableFilter<"Study"> | string | null
+  timezoneOffsetMinutes?: Prisma.IntNullableFilter<"Study"> | number | null
   patientId?: Prisma.StringFilter<"Study"> | string
   issuer?: Prisma.StringFilter<"Study"> | string
   patientName?: Prisma.StringNullableFilter<"Study"> | string | null
   patientNameNorm?: Prisma.StringNullableFilter<"Study"> | string | null
+  patientNameKeys?: Prisma.StringNullableListFilter<"Study">
   patientBirthDate?: Prisma.DateTimeNullableFilter<"Study"> | Date | string | null
   patientSex?: Prisma.StringNullableFilter<"Study"> | string | null
+  referringPhysicianKeys?: Prisma.StringNullableListFilter<"Study">
   modalities?: Prisma.StringNullableListFilter<"Study">
   sopClasses?: Prisma.StringNullableListFilter<"Study">
   numSeries?: Prisma.IntFilter<"Study"> | number
@@ -383,6 +403,7 @@ export type StudyWhereInput = {
   patient?: Prisma.XOR<Prisma.PatientScalarRelationFilter, Prisma.PatientWhereInput>
   series?: Prisma.SeriesListRelationFilter
   instances?: Prisma.InstanceListRelationFilter
+  extendedValues?: Prisma.StudyExtendedValueListRelationFilter
 }
 
 export type StudyOrderByWithRelationInput = {
@@ -398,12 +419,15 @@ export type StudyOrderByWithRelationInput = {
   referringPhysicianName?: Prisma.SortOrderInput | Prisma.SortOrder
   referringPhysicianNorm?: Prisma.SortOrderInput | Prisma.SortOrder
   timezoneOffsetFromUtc?: Prisma.SortOrderInput | Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrderInput | Prisma.SortOrder
   patientId?: Prisma.SortOrder
   issuer?: Prisma.SortOrder
   patientName?: Prisma.SortOrderInput | Prisma.SortOrder
   patientNameNorm?: Prisma.SortOrderInput | Prisma.SortOrder
+  patientNameKeys?: Prisma.SortOrder
   patientBirthDate?: Prisma.SortOrderInput | Prisma.SortOrder
   patientSex?: Prisma.SortOrderInput | Prisma.SortOrder
+  referringPhysicianKeys?: Prisma.SortOrder
   modalities?: Prisma.SortOrder
   sopClasses?: Prisma.SortOrder
   numSeries?: Prisma.SortOrder
@@ -414,6 +438,7 @@ export type StudyOrderByWithRelationInput = {
   patient?: Prisma.PatientOrderByWithRelationInput
   series?: Prisma.SeriesOrderByRelationAggregateInput
   instances?: Prisma.InstanceOrderByRelationAggregateInput
+  extendedValues?: Prisma.StudyExtendedValueOrderByRelationAggregateInput
 }
 
 export type StudyWhereUniqueInput = Prisma.AtLeast<{
@@ -433,12 +458,15 @@ export type StudyWhereUniqueInput = Prisma.AtLeast<{
   referringPhysicianName?: Prisma.StringNullableFilter<"Study"> | string | null
   referringPhysicianNorm?: Prisma.StringNullableFilter<"Study"> | string | null
   timezoneOffsetFromUtc?: Prisma.StringNullableFilter<"Study"> | string | null
+  timezoneOffsetMinutes?: Prisma.IntNullableFilter<"Study"> | number | null
   patientId?: Prisma.StringFilter<"Study"> | string
   issuer?: Prisma.StringFilter<"Study"> | string
   patientName?: Prisma.StringNullableFilter<"Study"> | string | null
   patientNameNorm?: Prisma.StringNullableFilter<"Study"> | string | null
+  patientNameKeys?: Prisma.StringNullableListFilter<"Study">
   patientBirthDate?: Prisma.DateTimeNullableFilter<"Study"> | Date | string | null
   patientSex?: Prisma.StringNullableFilter<"Study"> | string | null
+  referringPhysicianKeys?: Prisma.StringNullableListFilter<"Study">
   modalities?: Prisma.StringNullableListFilter<"Study">
   sopClasses?: Prisma.StringNullableListFilter<"Study">
   numSeries?: Prisma.IntFilter<"Study"> | number
@@ -449,6 +477,7 @@ export type StudyWhereUniqueInput = Prisma.AtLeast<{
   patient?: Prisma.XOR<Prisma.PatientScalarRelationFilter, Prisma.PatientWhereInput>
   series?: Prisma.SeriesListRelationFilter
   instances?: Prisma.InstanceListRelationFilter
+  extendedValues?: Prisma.StudyExtendedValueListRelationFilter
 }, "pk" | "partitionId_studyUid">
 
 export type StudyOrderByWithAggregationInput = {
@@ -464,12 +493,15 @@ export type StudyOrderByWithAggregationInput = {
   referringPhysicianName?: Prisma.SortOrderInput | Prisma.SortOrder
   referringPhysicianNorm?: Prisma.SortOrderInput | Prisma.SortOrder
   timezoneOffsetFromUtc?: Prisma.SortOrderInput | Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrderInput | Prisma.SortOrder
   patientId?: Prisma.SortOrder
   issuer?: Prisma.SortOrder
   patientName?: Prisma.SortOrderInput | Prisma.SortOrder
   patientNameNorm?: Prisma.SortOrderInput | Prisma.SortOrder
+  patientNameKeys?: Prisma.SortOrder
   patientBirthDate?: Prisma.SortOrderInput | Prisma.SortOrder
   patientSex?: Prisma.SortOrderInput | Prisma.SortOrder
+  referringPhysicianKeys?: Prisma.SortOrder
   modalities?: Prisma.SortOrder
   sopClasses?: Prisma.SortOrder
   numSeries?: Prisma.SortOrder
@@ -500,12 +532,15 @@ export type StudyScalarWhereWithAggregatesInput = {
   referringPhysicianName?: Prisma.StringNullableWithAggregatesFilter<"Study"> | string | null
   referringPhysicianNorm?: Prisma.StringNullableWithAggregatesFilter<"Study"> | string | null
   timezoneOffsetFromUtc?: Prisma.StringNullableWithAggregatesFilter<"Study"> | string | null
+  timezoneOffsetMinutes?: Prisma.IntNullableWithAggregatesFilter<"Study"> | number | null
   patientId?: Prisma.StringWithAggregatesFilter<"Study"> | string
   issuer?: Prisma.StringWithAggregatesFilter<"Study"> | string
   patientName?: Prisma.StringNullableWithAggregatesFilter<"Study"> | string | null
   patientNameNorm?: Prisma.StringNullableWithAggregatesFilter<"Study"> | string | null
+  patientNameKeys?: Prisma.StringNullableListFilter<"Study">
   patientBirthDate?: Prisma.DateTimeNullableWithAggregatesFilter<"Study"> | Date | string | null
   patientSex?: Prisma.StringNullableWithAggregatesFilter<"Study"> | string | null
+  referringPhysicianKeys?: Prisma.StringNullableListFilter<"Study">
   modalities?: Prisma.StringNullableListFilter<"Study">
   sopClasses?: Prisma.StringNullableListFilter<"Study">
   numSeries?: Prisma.IntWithAggregatesFilter<"Study"> | number
@@ -527,12 +562,15 @@ export type StudyCreateInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -543,6 +581,7 @@ export type StudyCreateInput = {
   patient: Prisma.PatientCreateNestedOneWithoutStudiesInput
   series?: Prisma.SeriesCreateNestedManyWithoutStudyInput
   instances?: Prisma.InstanceCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueCreateNestedManyWithoutStudyInput
 }
 
 export type StudyUncheckedCreateInput = {
@@ -558,12 +597,15 @@ export type StudyUncheckedCreateInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -573,6 +615,7 @@ export type StudyUncheckedCreateInput = {
   updatedAt?: Date | string
   series?: Prisma.SeriesUncheckedCreateNestedManyWithoutStudyInput
   instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedCreateNestedManyWithoutStudyInput
 }
 
 export type StudyUpdateInput = {
@@ -587,12 +630,15 @@ export type StudyUpdateInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -603,6 +649,7 @@ export type StudyUpdateInput = {
   patient?: Prisma.PatientUpdateOneRequiredWithoutStudiesNestedInput
   series?: Prisma.SeriesUpdateManyWithoutStudyNestedInput
   instances?: Prisma.InstanceUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyUncheckedUpdateInput = {
@@ -618,12 +665,15 @@ export type StudyUncheckedUpdateInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -633,6 +683,7 @@ export type StudyUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   series?: Prisma.SeriesUncheckedUpdateManyWithoutStudyNestedInput
   instances?: Prisma.InstanceUncheckedUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyCreateManyInput = {
@@ -648,12 +699,15 @@ export type StudyCreateManyInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -675,12 +729,15 @@ export type StudyUpdateManyMutationInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -703,12 +760,15 @@ export type StudyUncheckedUpdateManyInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -754,12 +814,15 @@ export type StudyCountOrderByAggregateInput = {
   referringPhysicianName?: Prisma.SortOrder
   referringPhysicianNorm?: Prisma.SortOrder
   timezoneOffsetFromUtc?: Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrder
   patientId?: Prisma.SortOrder
   issuer?: Prisma.SortOrder
   patientName?: Prisma.SortOrder
   patientNameNorm?: Prisma.SortOrder
+  patientNameKeys?: Prisma.SortOrder
   patientBirthDate?: Prisma.SortOrder
   patientSex?: Prisma.SortOrder
+  referringPhysicianKeys?: Prisma.SortOrder
   modalities?: Prisma.SortOrder
   sopClasses?: Prisma.SortOrder
   numSeries?: Prisma.SortOrder
@@ -773,6 +836,7 @@ export type StudyAvgOrderByAggregateInput = {
   pk?: Prisma.SortOrder
   partitionId?: Prisma.SortOrder
   patientPk?: Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrder
   numSeries?: Prisma.SortOrder
   numInstances?: Prisma.SortOrder
 }
@@ -790,6 +854,7 @@ export type StudyMaxOrderByAggregateInput = {
   referringPhysicianName?: Prisma.SortOrder
   referringPhysicianNorm?: Prisma.SortOrder
   timezoneOffsetFromUtc?: Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrder
   patientId?: Prisma.SortOrder
   issuer?: Prisma.SortOrder
   patientName?: Prisma.SortOrder
@@ -815,6 +880,7 @@ export type StudyMinOrderByAggregateInput = {
   referringPhysicianName?: Prisma.SortOrder
   referringPhysicianNorm?: Prisma.SortOrder
   timezoneOffsetFromUtc?: Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrder
   patientId?: Prisma.SortOrder
   issuer?: Prisma.SortOrder
   patientName?: Prisma.SortOrder
@@ -831,6 +897,7 @@ export type StudySumOrderByAggregateInput = {
   pk?: Prisma.SortOrder
   partitionId?: Prisma.SortOrder
   patientPk?: Prisma.SortOrder
+  timezoneOffsetMinutes?: Prisma.SortOrder
   numSeries?: Prisma.SortOrder
   numInstances?: Prisma.SortOrder
 }
@@ -882,12 +949,38 @@ export type StudyUncheckedUpdateManyWithoutPatientNestedInput = {
   deleteMany?: Prisma.StudyScalarWhereInput | Prisma.StudyScalarWhereInput[]
 }
 
+export type StudyCreatepatientNameKeysInput = {
+  set: string[]
+}
+
+export type StudyCreatereferringPhysicianKeysInput = {
+  set: string[]
+}
+
 export type StudyCreatemodalitiesInput = {
   set: string[]
 }
 
 export type StudyCreatesopClassesInput = {
   set: string[]
+}
+
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type StudyUpdatepatientNameKeysInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type StudyUpdatereferringPhysicianKeysInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type StudyUpdatemodalitiesInput = {
@@ -928,6 +1021,20 @@ export type StudyUpdateOneRequiredWithoutInstancesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.StudyUpdateToOneWithWhereWithoutInstancesInput, Prisma.StudyUpdateWithoutInstancesInput>, Prisma.StudyUncheckedUpdateWithoutInstancesInput>
 }
 
+export type StudyCreateNestedOneWithoutExtendedValuesInput = {
+  create?: Prisma.XOR<Prisma.StudyCreateWithoutExtendedValuesInput, Prisma.StudyUncheckedCreateWithoutExtendedValuesInput>
+  connectOrCreate?: Prisma.StudyCreateOrConnectWithoutExtendedValuesInput
+  connect?: Prisma.StudyWhereUniqueInput
+}
+
+export type StudyUpdateOneRequiredWithoutExtendedValuesNestedInput = {
+  create?: Prisma.XOR<Prisma.StudyCreateWithoutExtendedValuesInput, Prisma.StudyUncheckedCreateWithoutExtendedValuesInput>
+  connectOrCreate?: Prisma.StudyCreateOrConnectWithoutExtendedValuesInput
+  upsert?: Prisma.StudyUpsertWithoutExtendedValuesInput
+  connect?: Prisma.StudyWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.StudyUpdateToOneWithWhereWithoutExtendedValuesInput, Prisma.StudyUpdateWithoutExtendedValuesInput>, Prisma.StudyUncheckedUpdateWithoutExtendedValuesInput>
+}
+
 export type StudyCreateWithoutPatientInput = {
   pk?: bigint | number
   partitionId?: number
@@ -940,12 +1047,15 @@ export type StudyCreateWithoutPatientInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -955,6 +1065,7 @@ export type StudyCreateWithoutPatientInput = {
   updatedAt?: Date | string
   series?: Prisma.SeriesCreateNestedManyWithoutStudyInput
   instances?: Prisma.InstanceCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueCreateNestedManyWithoutStudyInput
 }
 
 export type StudyUncheckedCreateWithoutPatientInput = {
@@ -969,12 +1080,15 @@ export type StudyUncheckedCreateWithoutPatientInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -984,6 +1098,7 @@ export type StudyUncheckedCreateWithoutPatientInput = {
   updatedAt?: Date | string
   series?: Prisma.SeriesUncheckedCreateNestedManyWithoutStudyInput
   instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedCreateNestedManyWithoutStudyInput
 }
 
 export type StudyCreateOrConnectWithoutPatientInput = {
@@ -1028,12 +1143,15 @@ export type StudyScalarWhereInput = {
   referringPhysicianName?: Prisma.StringNullableFilter<"Study"> | string | null
   referringPhysicianNorm?: Prisma.StringNullableFilter<"Study"> | string | null
   timezoneOffsetFromUtc?: Prisma.StringNullableFilter<"Study"> | string | null
+  timezoneOffsetMinutes?: Prisma.IntNullableFilter<"Study"> | number | null
   patientId?: Prisma.StringFilter<"Study"> | string
   issuer?: Prisma.StringFilter<"Study"> | string
   patientName?: Prisma.StringNullableFilter<"Study"> | string | null
   patientNameNorm?: Prisma.StringNullableFilter<"Study"> | string | null
+  patientNameKeys?: Prisma.StringNullableListFilter<"Study">
   patientBirthDate?: Prisma.DateTimeNullableFilter<"Study"> | Date | string | null
   patientSex?: Prisma.StringNullableFilter<"Study"> | string | null
+  referringPhysicianKeys?: Prisma.StringNullableListFilter<"Study">
   modalities?: Prisma.StringNullableListFilter<"Study">
   sopClasses?: Prisma.StringNullableListFilter<"Study">
   numSeries?: Prisma.IntFilter<"Study"> | number
@@ -1055,12 +1173,15 @@ export type StudyCreateWithoutSeriesInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -1070,6 +1191,7 @@ export type StudyCreateWithoutSeriesInput = {
   updatedAt?: Date | string
   patient: Prisma.PatientCreateNestedOneWithoutStudiesInput
   instances?: Prisma.InstanceCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueCreateNestedManyWithoutStudyInput
 }
 
 export type StudyUncheckedCreateWithoutSeriesInput = {
@@ -1085,12 +1207,15 @@ export type StudyUncheckedCreateWithoutSeriesInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -1099,6 +1224,7 @@ export type StudyUncheckedCreateWithoutSeriesInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedCreateNestedManyWithoutStudyInput
 }
 
 export type StudyCreateOrConnectWithoutSeriesInput = {
@@ -1129,12 +1255,15 @@ export type StudyUpdateWithoutSeriesInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1144,6 +1273,7 @@ export type StudyUpdateWithoutSeriesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   patient?: Prisma.PatientUpdateOneRequiredWithoutStudiesNestedInput
   instances?: Prisma.InstanceUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyUncheckedUpdateWithoutSeriesInput = {
@@ -1159,12 +1289,15 @@ export type StudyUncheckedUpdateWithoutSeriesInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1173,6 +1306,7 @@ export type StudyUncheckedUpdateWithoutSeriesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   instances?: Prisma.InstanceUncheckedUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyCreateWithoutInstancesInput = {
@@ -1187,12 +1321,15 @@ export type StudyCreateWithoutInstancesInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -1202,6 +1339,7 @@ export type StudyCreateWithoutInstancesInput = {
   updatedAt?: Date | string
   patient: Prisma.PatientCreateNestedOneWithoutStudiesInput
   series?: Prisma.SeriesCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueCreateNestedManyWithoutStudyInput
 }
 
 export type StudyUncheckedCreateWithoutInstancesInput = {
@@ -1217,12 +1355,15 @@ export type StudyUncheckedCreateWithoutInstancesInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -1231,6 +1372,7 @@ export type StudyUncheckedCreateWithoutInstancesInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   series?: Prisma.SeriesUncheckedCreateNestedManyWithoutStudyInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedCreateNestedManyWithoutStudyInput
 }
 
 export type StudyCreateOrConnectWithoutInstancesInput = {
@@ -1261,12 +1403,15 @@ export type StudyUpdateWithoutInstancesInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1276,6 +1421,7 @@ export type StudyUpdateWithoutInstancesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   patient?: Prisma.PatientUpdateOneRequiredWithoutStudiesNestedInput
   series?: Prisma.SeriesUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyUncheckedUpdateWithoutInstancesInput = {
@@ -1291,12 +1437,15 @@ export type StudyUncheckedUpdateWithoutInstancesInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1305,6 +1454,155 @@ export type StudyUncheckedUpdateWithoutInstancesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   series?: Prisma.SeriesUncheckedUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedUpdateManyWithoutStudyNestedInput
+}
+
+export type StudyCreateWithoutExtendedValuesInput = {
+  pk?: bigint | number
+  partitionId?: number
+  studyUid: string
+  studyDate?: Date | string | null
+  studyTime?: Date | string | null
+  accessionNumber?: string | null
+  studyId?: string | null
+  studyDescription?: string | null
+  referringPhysicianName?: string | null
+  referringPhysicianNorm?: string | null
+  timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
+  patientId: string
+  issuer?: string
+  patientName?: string | null
+  patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
+  patientBirthDate?: Date | string | null
+  patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
+  modalities?: Prisma.StudyCreatemodalitiesInput | string[]
+  sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
+  numSeries?: number
+  numInstances?: number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  patient: Prisma.PatientCreateNestedOneWithoutStudiesInput
+  series?: Prisma.SeriesCreateNestedManyWithoutStudyInput
+  instances?: Prisma.InstanceCreateNestedManyWithoutStudyInput
+}
+
+export type StudyUncheckedCreateWithoutExtendedValuesInput = {
+  pk?: bigint | number
+  partitionId?: number
+  patientPk: bigint | number
+  studyUid: string
+  studyDate?: Date | string | null
+  studyTime?: Date | string | null
+  accessionNumber?: string | null
+  studyId?: string | null
+  studyDescription?: string | null
+  referringPhysicianName?: string | null
+  referringPhysicianNorm?: string | null
+  timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
+  patientId: string
+  issuer?: string
+  patientName?: string | null
+  patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
+  patientBirthDate?: Date | string | null
+  patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
+  modalities?: Prisma.StudyCreatemodalitiesInput | string[]
+  sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
+  numSeries?: number
+  numInstances?: number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  series?: Prisma.SeriesUncheckedCreateNestedManyWithoutStudyInput
+  instances?: Prisma.InstanceUncheckedCreateNestedManyWithoutStudyInput
+}
+
+export type StudyCreateOrConnectWithoutExtendedValuesInput = {
+  where: Prisma.StudyWhereUniqueInput
+  create: Prisma.XOR<Prisma.StudyCreateWithoutExtendedValuesInput, Prisma.StudyUncheckedCreateWithoutExtendedValuesInput>
+}
+
+export type StudyUpsertWithoutExtendedValuesInput = {
+  update: Prisma.XOR<Prisma.StudyUpdateWithoutExtendedValuesInput, Prisma.StudyUncheckedUpdateWithoutExtendedValuesInput>
+  create: Prisma.XOR<Prisma.StudyCreateWithoutExtendedValuesInput, Prisma.StudyUncheckedCreateWithoutExtendedValuesInput>
+  where?: Prisma.StudyWhereInput
+}
+
+export type StudyUpdateToOneWithWhereWithoutExtendedValuesInput = {
+  where?: Prisma.StudyWhereInput
+  data: Prisma.XOR<Prisma.StudyUpdateWithoutExtendedValuesInput, Prisma.StudyUncheckedUpdateWithoutExtendedValuesInput>
+}
+
+export type StudyUpdateWithoutExtendedValuesInput = {
+  pk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  partitionId?: Prisma.IntFieldUpdateOperationsInput | number
+  studyUid?: Prisma.StringFieldUpdateOperationsInput | string
+  studyDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  accessionNumber?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  studyDescription?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  patientId?: Prisma.StringFieldUpdateOperationsInput | string
+  issuer?: Prisma.StringFieldUpdateOperationsInput | string
+  patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
+  patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
+  modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
+  sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
+  numSeries?: Prisma.IntFieldUpdateOperationsInput | number
+  numInstances?: Prisma.IntFieldUpdateOperationsInput | number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  patient?: Prisma.PatientUpdateOneRequiredWithoutStudiesNestedInput
+  series?: Prisma.SeriesUpdateManyWithoutStudyNestedInput
+  instances?: Prisma.InstanceUpdateManyWithoutStudyNestedInput
+}
+
+export type StudyUncheckedUpdateWithoutExtendedValuesInput = {
+  pk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  partitionId?: Prisma.IntFieldUpdateOperationsInput | number
+  patientPk?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  studyUid?: Prisma.StringFieldUpdateOperationsInput | string
+  studyDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyTime?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  accessionNumber?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  studyDescription?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  patientId?: Prisma.StringFieldUpdateOperationsInput | string
+  issuer?: Prisma.StringFieldUpdateOperationsInput | string
+  patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
+  patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
+  modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
+  sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
+  numSeries?: Prisma.IntFieldUpdateOperationsInput | number
+  numInstances?: Prisma.IntFieldUpdateOperationsInput | number
+  attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  series?: Prisma.SeriesUncheckedUpdateManyWithoutStudyNestedInput
+  instances?: Prisma.InstanceUncheckedUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyCreateManyPatientInput = {
@@ -1319,12 +1617,15 @@ export type StudyCreateManyPatientInput = {
   referringPhysicianName?: string | null
   referringPhysicianNorm?: string | null
   timezoneOffsetFromUtc?: string | null
+  timezoneOffsetMinutes?: number | null
   patientId: string
   issuer?: string
   patientName?: string | null
   patientNameNorm?: string | null
+  patientNameKeys?: Prisma.StudyCreatepatientNameKeysInput | string[]
   patientBirthDate?: Date | string | null
   patientSex?: string | null
+  referringPhysicianKeys?: Prisma.StudyCreatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyCreatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyCreatesopClassesInput | string[]
   numSeries?: number
@@ -1346,12 +1647,15 @@ export type StudyUpdateWithoutPatientInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1361,6 +1665,7 @@ export type StudyUpdateWithoutPatientInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   series?: Prisma.SeriesUpdateManyWithoutStudyNestedInput
   instances?: Prisma.InstanceUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyUncheckedUpdateWithoutPatientInput = {
@@ -1375,12 +1680,15 @@ export type StudyUncheckedUpdateWithoutPatientInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1390,6 +1698,7 @@ export type StudyUncheckedUpdateWithoutPatientInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   series?: Prisma.SeriesUncheckedUpdateManyWithoutStudyNestedInput
   instances?: Prisma.InstanceUncheckedUpdateManyWithoutStudyNestedInput
+  extendedValues?: Prisma.StudyExtendedValueUncheckedUpdateManyWithoutStudyNestedInput
 }
 
 export type StudyUncheckedUpdateManyWithoutPatientInput = {
@@ -1404,12 +1713,15 @@ export type StudyUncheckedUpdateManyWithoutPatientInput = {
   referringPhysicianName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   referringPhysicianNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timezoneOffsetFromUtc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezoneOffsetMinutes?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   patientId?: Prisma.StringFieldUpdateOperationsInput | string
   issuer?: Prisma.StringFieldUpdateOperationsInput | string
   patientName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   patientNameNorm?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  patientNameKeys?: Prisma.StudyUpdatepatientNameKeysInput | string[]
   patientBirthDate?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  referringPhysicianKeys?: Prisma.StudyUpdatereferringPhysicianKeysInput | string[]
   modalities?: Prisma.StudyUpdatemodalitiesInput | string[]
   sopClasses?: Prisma.StudyUpdatesopClassesInput | string[]
   numSeries?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1427,11 +1739,13 @@ export type StudyUncheckedUpdateManyWithoutPatientInput = {
 export type StudyCountOutputType = {
   series: number
   instances: number
+  extendedValues: number
 }
 
 export type StudyCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   series?: boolean | StudyCountOutputTypeCountSeriesArgs
   instances?: boolean | StudyCountOutputTypeCountInstancesArgs
+  extendedValues?: boolean | StudyCountOutputTypeCountExtendedValuesArgs
 }
 
 /**
@@ -1458,6 +1772,13 @@ export type StudyCountOutputTypeCountInstancesArgs<ExtArgs extends runtime.Types
   where?: Prisma.InstanceWhereInput
 }
 
+/**
+ * StudyCountOutputType without action
+ */
+export type StudyCountOutputTypeCountExtendedValuesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.StudyExtendedValueWhereInput
+}
+
 
 export type StudySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   pk?: boolean
@@ -1472,12 +1793,15 @@ export type StudySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   referringPhysicianName?: boolean
   referringPhysicianNorm?: boolean
   timezoneOffsetFromUtc?: boolean
+  timezoneOffsetMinutes?: boolean
   patientId?: boolean
   issuer?: boolean
   patientName?: boolean
   patientNameNorm?: boolean
+  patientNameKeys?: boolean
   patientBirthDate?: boolean
   patientSex?: boolean
+  referringPhysicianKeys?: boolean
   modalities?: boolean
   sopClasses?: boolean
   numSeries?: boolean
@@ -1488,6 +1812,7 @@ export type StudySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   patient?: boolean | Prisma.PatientDefaultArgs<ExtArgs>
   series?: boolean | Prisma.Study$seriesArgs<ExtArgs>
   instances?: boolean | Prisma.Study$instancesArgs<ExtArgs>
+  extendedValues?: boolean | Prisma.Study$extendedValuesArgs<ExtArgs>
   _count?: boolean | Prisma.StudyCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["study"]>
 
@@ -1504,12 +1829,15 @@ export type StudySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   referringPhysicianName?: boolean
   referringPhysicianNorm?: boolean
   timezoneOffsetFromUtc?: boolean
+  timezoneOffsetMinutes?: boolean
   patientId?: boolean
   issuer?: boolean
   patientName?: boolean
   patientNameNorm?: boolean
+  patientNameKeys?: boolean
   patientBirthDate?: boolean
   patientSex?: boolean
+  referringPhysicianKeys?: boolean
   modalities?: boolean
   sopClasses?: boolean
   numSeries?: boolean
@@ -1533,12 +1861,15 @@ export type StudySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   referringPhysicianName?: boolean
   referringPhysicianNorm?: boolean
   timezoneOffsetFromUtc?: boolean
+  timezoneOffsetMinutes?: boolean
   patientId?: boolean
   issuer?: boolean
   patientName?: boolean
   patientNameNorm?: boolean
+  patientNameKeys?: boolean
   patientBirthDate?: boolean
   patientSex?: boolean
+  referringPhysicianKeys?: boolean
   modalities?: boolean
   sopClasses?: boolean
   numSeries?: boolean
@@ -1562,12 +1893,15 @@ export type StudySelectScalar = {
   referringPhysicianName?: boolean
   referringPhysicianNorm?: boolean
   timezoneOffsetFromUtc?: boolean
+  timezoneOffsetMinutes?: boolean
   patientId?: boolean
   issuer?: boolean
   patientName?: boolean
   patientNameNorm?: boolean
+  patientNameKeys?: boolean
   patientBirthDate?: boolean
   patientSex?: boolean
+  referringPhysicianKeys?: boolean
   modalities?: boolean
   sopClasses?: boolean
   numSeries?: boolean
@@ -1577,11 +1911,12 @@ export type StudySelectScalar = {
   updatedAt?: boolean
 }
 
-export type StudyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "patientPk" | "studyUid" | "studyDate" | "studyTime" | "accessionNumber" | "studyId" | "studyDescription" | "referringPhysicianName" | "referringPhysicianNorm" | "timezoneOffsetFromUtc" | "patientId" | "issuer" | "patientName" | "patientNameNorm" | "patientBirthDate" | "patientSex" | "modalities" | "sopClasses" | "numSeries" | "numInstances" | "attributes" | "createdAt" | "updatedAt", ExtArgs["result"]["study"]>
+export type StudyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "patientPk" | "studyUid" | "studyDate" | "studyTime" | "accessionNumber" | "studyId" | "studyDescription" | "referringPhysicianName" | "referringPhysicianNorm" | "timezoneOffsetFromUtc" | "timezoneOffsetMinutes" | "patientId" | "issuer" | "patientName" | "patientNameNorm" | "patientNameKeys" | "patientBirthDate" | "patientSex" | "referringPhysicianKeys" | "modalities" | "sopClasses" | "numSeries" | "numInstances" | "attributes" | "createdAt" | "updatedAt", ExtArgs["result"]["study"]>
 export type StudyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   patient?: boolean | Prisma.PatientDefaultArgs<ExtArgs>
   series?: boolean | Prisma.Study$seriesArgs<ExtArgs>
   instances?: boolean | Prisma.Study$instancesArgs<ExtArgs>
+  extendedValues?: boolean | Prisma.Study$extendedValuesArgs<ExtArgs>
   _count?: boolean | Prisma.StudyCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type StudyIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1597,6 +1932,7 @@ export type $StudyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     patient: Prisma.$PatientPayload<ExtArgs>
     series: Prisma.$SeriesPayload<ExtArgs>[]
     instances: Prisma.$InstancePayload<ExtArgs>[]
+    extendedValues: Prisma.$StudyExtendedValuePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     pk: bigint
@@ -1611,12 +1947,18 @@ export type $StudyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     referringPhysicianName: string | null
     referringPhysicianNorm: string | null
     timezoneOffsetFromUtc: string | null
+    /**
+     * TimezoneOffsetFromUTC in minutes, for date and time matching adjusted to the query's offset.
+     */
+    timezoneOffsetMinutes: number | null
     patientId: string
     issuer: string
     patientName: string | null
     patientNameNorm: string | null
+    patientNameKeys: string[]
     patientBirthDate: Date | null
     patientSex: string | null
+    referringPhysicianKeys: string[]
     modalities: string[]
     sopClasses: string[]
     numSeries: number
@@ -2024,6 +2366,7 @@ export interface Prisma__StudyClient<T, Null = never, ExtArgs extends runtime.Ty
   patient<T extends Prisma.PatientDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.PatientDefaultArgs<ExtArgs>>): Prisma.Prisma__PatientClient<runtime.Types.Result.GetResult<Prisma.$PatientPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   series<T extends Prisma.Study$seriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Study$seriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SeriesPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   instances<T extends Prisma.Study$instancesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Study$instancesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InstancePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  extendedValues<T extends Prisma.Study$extendedValuesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Study$extendedValuesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StudyExtendedValuePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2065,12 +2408,15 @@ export interface StudyFieldRefs {
   readonly referringPhysicianName: Prisma.FieldRef<"Study", 'String'>
   readonly referringPhysicianNorm: Prisma.FieldRef<"Study", 'String'>
   readonly timezoneOffsetFromUtc: Prisma.FieldRef<"Study", 'String'>
+  readonly timezoneOffsetMinutes: Prisma.FieldRef<"Study", 'Int'>
   readonly patientId: Prisma.FieldRef<"Study", 'String'>
   readonly issuer: Prisma.FieldRef<"Study", 'String'>
   readonly patientName: Prisma.FieldRef<"Study", 'String'>
   readonly patientNameNorm: Prisma.FieldRef<"Study", 'String'>
+  readonly patientNameKeys: Prisma.FieldRef<"Study", 'String[]'>
   readonly patientBirthDate: Prisma.FieldRef<"Study", 'DateTime'>
   readonly patientSex: Prisma.FieldRef<"Study", 'String'>
+  readonly referringPhysicianKeys: Prisma.FieldRef<"Study", 'String[]'>
   readonly modalities: Prisma.FieldRef<"Study", 'String[]'>
   readonly sopClasses: Prisma.FieldRef<"Study", 'String[]'>
   readonly numSeries: Prisma.FieldRef<"Study", 'Int'>
@@ -2524,6 +2870,30 @@ export type Study$instancesArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.InstanceScalarFieldEnum | Prisma.InstanceScalarFieldEnum[]
+}
+
+/**
+ * Study.extendedValues
+ */
+export type Study$extendedValuesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the StudyExtendedValue
+   */
+  select?: Prisma.StudyExtendedValueSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the StudyExtendedValue
+   */
+  omit?: Prisma.StudyExtendedValueOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.StudyExtendedValueInclude<ExtArgs> | null
+  where?: Prisma.StudyExtendedValueWhereInput
+  orderBy?: Prisma.StudyExtendedValueOrderByWithRelationInput | Prisma.StudyExtendedValueOrderByWithRelationInput[]
+  cursor?: Prisma.StudyExtendedValueWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.StudyExtendedValueScalarFieldEnum | Prisma.StudyExtendedValueScalarFieldEnum[]
 }
 
 /**

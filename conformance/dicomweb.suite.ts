@@ -1,13 +1,24 @@
 // The DICOMweb behaviour every deployment must show — the embedded process and the cluster behind its
 // gateway run this same suite. Cases cite the section of PS3.18 they check; independent clients
 // (dicomweb-client from PyPI and from npm) check the same server from outside our code.
-import { Tag } from '@pacs/dicom';
+import { Tag, TransferSyntaxUid } from '@pacs/dicom';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeCtSeries, makeDicomCorpus, sha256, type GeneratedInstance } from './support/fixtures';
 import { get, splitMultipart, stow, stowContentType } from './support/http';
+import {
+  losslessSources,
+  losslessTargets,
+  nativeFile,
+  newUid,
+  sameLengthUid,
+  syntheticImages,
+  withSopUid,
+  type SyntheticImage,
+} from './support/transcoding';
 
 export interface DicomwebTarget {
   /** The DICOMweb root, e.g. http://127.0.0.1:8080/dicomweb */
@@ -286,7 +297,7 @@ export function describeDicomwebConformance(name: string, start: () => Promise<D
         expect((await get(`${base}/studies/abc/metadata`)).status).toBe(400);
       });
 
-      it('round-trips a varied corpus bit for bit, with frames by byte range', async () => {
+      it('round-trips a varied corpus bit for bit, with frames by byte range (Deflated ones too)', async () => {
         const dir = makeDicomCorpus();
         const files = readdirSync(dir).filter((f) => f.endsWith('.dcm'));
         for (const file of files) {
@@ -312,11 +323,6 @@ export function describeDicomwebConformance(name: string, start: () => Promise<D
             `${url}/frames/${list}`,
             'multipart/related; type="application/octet-stream"; transfer-syntax=*',
           );
-          if (/deflated|_dfl/.test(file)) {
-            // Deflated data sets cannot be read by byte range; see docs/conformance.md.
-            expect([file, frames.status]).toEqual([file, 501]);
-            continue;
-          }
           expect([file, frames.status]).toEqual([file, 200]);
           const parts = splitMultipart(frames.body, frames.headers.get('content-type')!);
           expect(parts.map((p) => sha256(p.body))).toEqual(expected);
@@ -324,10 +330,238 @@ export function describeDicomwebConformance(name: string, start: () => Promise<D
       });
     });
 
+    describe('WADO-RS caching, ranges and content coding (PS3.18 §8.7, RFC 9110)', () => {
+      it('answers metadata with gzip or br when asked, and 304 to its ETag', async () => {
+        const url = `${base}/studies/${series[0]!.study}/series/${series[0]!.series}/metadata`;
+        const plain = await get(url, 'application/dicom+json');
+        expect(plain.headers.get('etag')).toMatch(/^"/);
+        expect(plain.headers.get('cache-control')).toMatch(/no-cache/);
+        expect(plain.headers.get('vary')).toMatch(/Accept-Encoding/);
+        for (const coding of ['gzip', 'br']) {
+          const response = await fetch(url, { headers: { 'Accept-Encoding': coding } });
+          expect(response.headers.get('content-encoding')).toBe(coding);
+          // fetch decodes the body: the same JSON as the plain answer
+          expect(Buffer.from(await response.arrayBuffer()).equals(plain.body)).toBe(true);
+        }
+        const again = await get(url, 'application/dicom+json', { 'If-None-Match': plain.headers.get('etag')! });
+        expect(again.status).toBe(304);
+        expect(again.body).toHaveLength(0);
+      });
+
+      it('gives metadata that includes an instance stored a moment before (never stale)', async () => {
+        const [first] = makeCtSeries({ count: 1, 'patient-id': `${patientId}-fresh` });
+        expect((await stow(`${base}/studies`, [first!])).status).toBe(200);
+        const url = `${base}/studies/${first!.study}/series/${first!.series}/metadata`;
+        const before = await get(url);
+        expect(json(before.body)).toHaveLength(1);
+        const [second] = makeCtSeries({
+          count: 1,
+          'patient-id': `${patientId}-fresh`,
+          study: first!.study,
+          series: first!.series,
+        });
+        expect((await stow(`${base}/studies`, [second!])).status).toBe(200);
+        const after = await get(url, 'application/dicom+json', { 'If-None-Match': before.headers.get('etag')! });
+        expect(after.status).toBe(200);
+        expect(
+          json(after.body)
+            .map((i) => value(i, Tag.SOPInstanceUID))
+            .sort(),
+        ).toEqual([first!.sop, second!.sop].sort());
+        const study = json((await get(`${base}/studies/${first!.study}/metadata`)).body);
+        expect(study).toHaveLength(2);
+      });
+
+      it('marks frames immutable and answers 304 to their ETag', async () => {
+        const url = `${instanceUrl(series[0]!)}/frames/1`;
+        const first = await get(url, 'multipart/related; type="application/octet-stream"; transfer-syntax=*');
+        expect(first.headers.get('cache-control')).toMatch(/immutable/);
+        const second = await get(url, 'multipart/related; type="application/octet-stream"; transfer-syntax=*');
+        expect(second.body.equals(first.body)).toBe(true); // same bytes, boundary included
+        const again = await get(url, 'multipart/related; type="application/octet-stream"; transfer-syntax=*', {
+          'If-None-Match': first.headers.get('etag')!,
+        });
+        expect(again.status).toBe(304);
+      });
+
+      it('answers a byte range of bulk data with 206 and Content-Range, and 416 past the end', async () => {
+        const [metadata] = json((await get(`${instanceUrl(series[0]!)}/metadata`)).body);
+        const uri = metadata![Tag.PixelData]!.BulkDataURI!;
+        const whole = await get(uri, 'application/octet-stream');
+        expect(whole.status).toBe(200);
+        expect(whole.headers.get('accept-ranges')).toBe('bytes');
+        const part = await get(uri, 'application/octet-stream', { Range: 'bytes=100-199' });
+        expect(part.status).toBe(206);
+        expect(part.headers.get('content-range')).toBe(`bytes 100-199/${whole.body.length}`);
+        expect(part.body.equals(whole.body.subarray(100, 200))).toBe(true);
+        const suffix = await get(uri, 'multipart/related; type="application/octet-stream"', { Range: 'bytes=-10' });
+        expect(suffix.status).toBe(206);
+        const [only] = splitMultipart(suffix.body, suffix.headers.get('content-type')!);
+        expect(only!.headers['content-range']).toBe(
+          `bytes ${whole.body.length - 10}-${whole.body.length - 1}/${whole.body.length}`,
+        );
+        expect(only!.body.equals(whole.body.subarray(whole.body.length - 10))).toBe(true);
+        const outside = await get(uri, 'application/octet-stream', { Range: `bytes=${whole.body.length}-` });
+        expect(outside.status).toBe(416);
+        expect(outside.headers.get('content-range')).toBe(`bytes */${whole.body.length}`);
+      });
+    });
+
+    describe('WADO-RS transcoding (PS3.18 §8.7.3)', () => {
+      const ids = { study: '', series: '', patientId: `${patientId}-tx` };
+      let images: SyntheticImage[];
+      /** Each image stored as each lossless source syntax: the retrieve URL and SOP Instance UID of that copy. */
+      const storedAs = new Map<string, { url: string; sop: string }>();
+      const decodedElsewhere: { file: string; image: SyntheticImage }[] = [];
+      let counter = 0;
+      const keyOf = (img: SyntheticImage, ts: string) => `${img.name}@${ts}`;
+      const dir = mkdtempSync(join(tmpdir(), 'pacs-transcoding-'));
+      const dicomAccept = (ts: string) => `multipart/related; type="application/dicom"; transfer-syntax=${ts}`;
+
+      /** Retrieves an instance in `ts`, stores it back under a new SOP Instance UID, returns the new copy. */
+      async function storeBack(
+        url: string,
+        sop: string,
+        ts: string,
+      ): Promise<{ url: string; sop: string; bytes: Buffer }> {
+        const response = await get(url, dicomAccept(ts));
+        expect([url, ts, response.status]).toEqual([url, ts, 200]);
+        const [part] = splitMultipart(response.body, response.headers.get('content-type')!);
+        expect(part!.headers['content-type']).toBe(`application/dicom; transfer-syntax=${ts}`);
+        const newSop = sameLengthUid(sop, ++counter);
+        const bytes = withSopUid(part!.body, sop, newSop);
+        const stored = await stow(`${base}/studies`, [{ bytes }]);
+        expect([ts, stored.status]).toEqual([ts, 200]);
+        const item = (stored.body[Tag.ReferencedSOPSequence]!.Value as Dataset[])[0]!;
+        return { url: String(value(item, Tag.RetrieveURL)), sop: newSop, bytes };
+      }
+
+      /** The pixels of an instance as the server decodes them (frames as application/octet-stream). */
+      async function nativePixels(url: string, frames: number): Promise<Buffer> {
+        const list = Array.from({ length: frames }, (_, n) => n + 1).join(',');
+        const response = await get(`${url}/frames/${list}`, 'multipart/related; type="application/octet-stream"');
+        expect(response.status).toBe(200);
+        return Buffer.concat(splitMultipart(response.body, response.headers.get('content-type')!).map((p) => p.body));
+      }
+
+      beforeAll(async () => {
+        images = syntheticImages();
+        ids.study = newUid();
+        ids.series = newUid();
+        // Native sources are written directly; every other source syntax is made by the server (a
+        // transcoding itself) and stored back, so each image exists stored in each source syntax.
+        for (const img of images) {
+          for (const ts of [
+            TransferSyntaxUid.ExplicitVRLittleEndian,
+            TransferSyntaxUid.ImplicitVRLittleEndian,
+            TransferSyntaxUid.ExplicitVRBigEndian,
+          ]) {
+            const sop =
+              ts === TransferSyntaxUid.ExplicitVRLittleEndian ? img.sopUid : sameLengthUid(img.sopUid, ++counter);
+            const file = withSopUid(await nativeFile(img, ids, ts), img.sopUid, sop);
+            const response = await stow(`${base}/studies`, [{ bytes: file }]);
+            expect([img.name, ts, response.status]).toEqual([img.name, ts, 200]);
+            const item = (response.body[Tag.ReferencedSOPSequence]!.Value as Dataset[])[0]!;
+            storedAs.set(keyOf(img, ts), { url: String(value(item, Tag.RetrieveURL)), sop });
+          }
+          const original = storedAs.get(keyOf(img, TransferSyntaxUid.ExplicitVRLittleEndian))!;
+          for (const ts of losslessTargets) {
+            if (ts === TransferSyntaxUid.ExplicitVRLittleEndian) continue;
+            const copy = await storeBack(original.url, original.sop, ts);
+            storedAs.set(keyOf(img, ts), copy);
+          }
+        }
+      }, 300_000);
+
+      afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+      it.each(losslessSources.map((ts) => [ts]))(
+        'stored as %s: every lossless syntax round-trips pixel-identical through STOW-RS',
+        async (source) => {
+          for (const img of images) {
+            const from = storedAs.get(keyOf(img, source))!;
+            for (const target of losslessTargets) {
+              const copy = await storeBack(from.url, from.sop, target);
+              const pixels = await nativePixels(copy.url, img.frames);
+              expect([img.name, source, target, sha256(pixels)]).toEqual([
+                img.name,
+                source,
+                target,
+                sha256(img.pixels),
+              ]);
+              const file = join(dir, `${img.name}-${source}-${target}.dcm`);
+              writeFileSync(file, copy.bytes);
+              decodedElsewhere.push({ file, image: img });
+            }
+          }
+        },
+        120_000,
+      );
+
+      it('gives copies that pydicom decodes to the same pixels', async () => {
+        expect(decodedElsewhere.length).toBe(losslessSources.length * losslessTargets.length * images.length);
+        const { stdout } = await run(
+          'python3',
+          [join(__dirname, 'clients', 'pydicom_pixels.py'), ...decodedElsewhere.map((d) => d.file)],
+          { maxBuffer: 64 * 1024 * 1024 },
+        );
+        const decoded = JSON.parse(stdout) as Record<string, { sha256?: string; error?: string }>;
+        const wrong = decodedElsewhere
+          .filter(({ file, image }) => decoded[file]?.sha256 !== sha256(image.pixels))
+          .map(({ file }) => `${file}: ${decoded[file]?.error ?? 'other pixels'}`);
+        expect(wrong).toEqual([]);
+      }, 120_000);
+
+      it('converts an Implicit VR Little Endian original to Explicit VR Little Endian when no syntax is asked', async () => {
+        const img = images[0]!;
+        const { url } = storedAs.get(keyOf(img, TransferSyntaxUid.ImplicitVRLittleEndian))!;
+        const response = await get(url, 'multipart/related; type="application/dicom"');
+        expect(response.status).toBe(200);
+        const [part] = splitMultipart(response.body, response.headers.get('content-type')!);
+        expect(part!.headers['content-type']).toBe(
+          `application/dicom; transfer-syntax=${TransferSyntaxUid.ExplicitVRLittleEndian}`,
+        );
+        expect(part!.body.includes(img.pixels)).toBe(true);
+      });
+
+      it('decompresses a lossy original when no syntax is asked, and refuses a lossless compressed syntax (406)', async () => {
+        const img = images.find((i) => i.name === 'mono8')!;
+        const original = storedAs.get(keyOf(img, TransferSyntaxUid.ExplicitVRLittleEndian))!;
+        const jpeg = await storeBack(original.url, original.sop, TransferSyntaxUid.JPEGBaseline8Bit);
+        const response = await get(jpeg.url, 'multipart/related; type="application/dicom"');
+        expect(response.status).toBe(200);
+        const [part] = splitMultipart(response.body, response.headers.get('content-type')!);
+        expect(part!.headers['content-type']).toBe(
+          `application/dicom; transfer-syntax=${TransferSyntaxUid.ExplicitVRLittleEndian}`,
+        );
+        const [metadata] = json((await get(`${jpeg.url}/metadata`)).body);
+        expect(value(metadata!, Tag.LossyImageCompression)).toBe('01');
+        expect((await get(jpeg.url, dicomAccept(TransferSyntaxUid.JPEGLSLossless))).status).toBe(406);
+        const frames = await get(`${jpeg.url}/frames/1`, 'multipart/related; type="image/jls"');
+        expect(frames.status).toBe(406);
+      });
+
+      it('sends frames as stored for transfer-syntax=*, labelled with their own media type', async () => {
+        const img = images[0]!;
+        const { url } = storedAs.get(keyOf(img, TransferSyntaxUid.JPEGLSLossless))!;
+        const response = await get(
+          `${url}/frames/1`,
+          'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+        );
+        const [part] = splitMultipart(response.body, response.headers.get('content-type')!);
+        expect(part!.headers['content-type']).toBe(`image/jls; transfer-syntax=${TransferSyntaxUid.JPEGLSLossless}`);
+        expect(part!.body.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+      });
+    });
+
     describe('no partial state', () => {
       it('keeps exactly one original per indexed instance: failures, duplicates and conflicts left no blob behind', async () => {
         const instances = json((await get(`${base}/instances?limit=10000`)).body);
-        const originals = (await target.listBlobs()).filter((key) => key.endsWith('.dcm'));
+        // Objects WADO-RS derives from the originals (p/{partition}/wado/…: inflated and transcoded copies,
+        // metadata documents) are not originals.
+        const originals = (await target.listBlobs()).filter(
+          (key) => key.endsWith('.dcm') && !/^p\/\d+\/wado\//.test(key),
+        );
         expect(originals.length).toBe(instances.length);
         const sops = new Set(instances.map((i) => String(value(i, Tag.SOPInstanceUID))));
         for (const key of originals) expect(sops.has(/([^/]+)\.[0-9a-f-]{36}\.dcm$/.exec(key)![1]!)).toBe(true);

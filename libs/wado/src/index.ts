@@ -1,2 +1,3 @@
 export { WadoModule, WadoFeature } from './wado.module';
 export { parseFrameList } from './wado.controller';
+export { wadoDeletedConsumerGroup, wadoDerivedConsumerGroup } from './wado-events.consumer';

@@ -1,185 +1,198 @@
-import type { ByteRange, FrameRanges, PixelDataIndex, BulkDataRef } from '@pacs/dicom';
-import { DicomwebError, multipartRelated, type BulkdataRepresentation } from '@pacs/dicomweb';
-import {
-  findInstanceDetails,
-  findInstances,
-  type IndexDatabase,
-  type InstanceLocator,
-  type StoredInstance,
-} from '@pacs/index';
-import { BLOB_STORE, INDEX_DATABASE } from '@pacs/runtime';
-import { StorageUnavailableError, type BlobStore } from '@pacs/storage';
+import { DicomwebError, multipartRelated, type InstancesRepresentation, type OutgoingPart } from '@pacs/dicomweb';
+import { findInstances, type IndexDatabase, type InstanceLocator, type StoredInstance } from '@pacs/index';
+import { BLOB_STORE, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
+import { BlobNotFoundError, type BlobStore } from '@pacs/storage';
 import { Inject, Injectable } from '@nestjs/common';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { storageError } from './blob-byte-reader';
+import { transcodedKey } from './derived-keys';
+import {
+  boundaryOf,
+  entityTag,
+  ifNoneMatchMatches,
+  immutableCacheControl,
+  revalidateCacheControl,
+} from './http-caching';
+import { InstanceCatalog, type CatalogEntry } from './instance-catalog';
+import { fingerprintOf } from './metadata-document';
+import { multipartLength } from './multipart-length';
+import { planInstance, prefersOriginal, type InstancePlan } from './plan-representation';
+import { StoredBytes } from './stored-bytes';
+import { teeToBlob } from './tee-to-blob';
+import { transcodeFrame } from './transcode-frame';
+import { transcodeInstance } from './transcode-instance';
+import { releaseWith } from './release-with';
+import { notModified, type WadoResponse } from './wado-response';
 
-export interface StreamedResponse {
-  contentType: string;
-  stream: Readable;
-  /** Response headers besides Content-Type (Content-Length when known). */
-  headers?: Record<string, string>;
+export type RetrieveLevel = 'study' | 'series' | 'instance';
+
+interface Planned {
+  instance: StoredInstance;
+  plan: InstancePlan;
+  /** Present when the plan needed the instance's details (transcoding). */
+  entry?: CatalogEntry;
 }
 
+type InstanceAt = InstanceLocator & { seriesUid: string; sopUid: string };
+
 /**
- * WADO-RS retrieval from the index and object storage: originals bit for bit, metadata from the index,
- * frames and bulk data by byte range (never a whole-object read for one frame).
+ * WADO-RS instance retrieval (PS3.18 §10.4.1.1.1): study, series and instance as multipart/related of
+ * application/dicom (or a single application/dicom for an instance). Originals are streamed bit for bit from
+ * the blob store; an instance whose transfer syntax the client does not accept is re-encoded on the fly
+ * (transcode-instance.ts) when we can, and the request fails with 406 before anything is sent when we
+ * cannot. Re-encodings that transcode pixel data are kept in the blob store for the next request.
  */
 @Injectable()
 export class RetrieveService {
   constructor(
     @Inject(INDEX_DATABASE) private readonly db: IndexDatabase,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly catalog: InstanceCatalog,
+    private readonly bytes: StoredBytes,
   ) {}
 
-  async instances(locator: InstanceLocator): Promise<StoredInstance[]> {
-    const found = await findInstances(this.db.sql, locator);
-    if (found.length === 0) throw notFound(locator);
-    return found;
-  }
+  async retrieve(
+    level: RetrieveLevel,
+    locator: InstanceLocator,
+    acceptable: readonly InstancesRepresentation[],
+    instanceUrl: (i: StoredInstance) => string,
+    ifNoneMatch: string | string[] | undefined,
+  ): Promise<WadoResponse> {
+    const instances =
+      level === 'instance'
+        ? [(await this.catalog.instance(locator as InstanceAt)).instance]
+        : await findInstances(this.db.sql, locator);
+    if (instances.length === 0) throw new DicomwebError('NotFound', `No such ${level} in this archive`);
 
-  /** One multipart/related body of the originals, as stored. */
-  instancesBody(instances: StoredInstance[], instanceUrl: (i: StoredInstance) => string): StreamedResponse {
-    const blobs = this.blobs;
-    async function* parts() {
-      for (const instance of instances) {
-        yield {
-          headers: {
-            'Content-Type': `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`,
-            'Content-Location': instanceUrl(instance),
-            'Content-Length': String(instance.size),
-          },
-          body: await openBlob(blobs, instance.blobKey),
-        };
+    // Details (one index query for all) only when some instance is not sent as its original.
+    const details = instances.every((i) => prefersOriginal(i.transferSyntaxUid, acceptable))
+      ? undefined
+      : level === 'instance'
+        ? new Map([[instances[0]!.sopUid, await this.catalog.instance(locator as InstanceAt)]])
+        : await this.catalog.many(locator);
+    const planned = instances.map((instance) => this.plan(instance, acceptable, details?.get(instance.sopUid)));
+
+    const etag = entityTag(['instances', fingerprintOf(instances), JSON.stringify(acceptable)]);
+    const headers: Record<string, string> = {
+      ETag: etag,
+      // An instance never changes; a study or series gains instances.
+      'Cache-Control': level === 'instance' ? immutableCacheControl : revalidateCacheControl,
+    };
+    if (ifNoneMatchMatches(ifNoneMatch, etag)) return notModified(headers);
+
+    const first = planned[0]!;
+    if (level === 'instance' && !first.plan.multipart) {
+      const body = await this.body(first);
+      if (first.plan.kind === 'original') headers['Content-Length'] = String(first.instance.size);
+      return { contentType: `application/dicom; transfer-syntax=${first.plan.transferSyntaxUid}`, headers, body };
+    }
+
+    const partHeaders = (p: Planned): Record<string, string> => ({
+      'Content-Type': `application/dicom; transfer-syntax=${p.plan.transferSyntaxUid}`,
+      'Content-Location': instanceUrl(p.instance),
+      ...(p.plan.kind === 'original' ? { 'Content-Length': String(p.instance.size) } : {}),
+    });
+    // The first part is opened before the response starts: a missing object or a failing re-encoding of a
+    // single instance is an error status, not a cut body.
+    const firstBody = await this.body(first);
+    const bodyOf = (p: Planned) => this.body(p);
+    async function* parts(): AsyncGenerator<OutgoingPart> {
+      for (let k = 0; k < planned.length; k++) {
+        const p = planned[k]!;
+        yield { headers: partHeaders(p), body: k === 0 ? firstBody : await bodyOf(p) };
       }
     }
-    const transferSyntaxes = new Set(instances.map((i) => i.transferSyntaxUid));
+    const boundary = boundaryOf(etag);
+    const syntaxes = new Set(planned.map((p) => p.plan.transferSyntaxUid));
     const { contentType, stream } = multipartRelated(parts(), {
       type: 'application/dicom',
-      ...(transferSyntaxes.size === 1 ? { params: { 'transfer-syntax': [...transferSyntaxes][0]! } } : {}),
+      ...(syntaxes.size === 1 ? { params: { 'transfer-syntax': [...syntaxes][0]! } } : {}),
+      boundary,
     });
-    return { contentType, stream };
-  }
-
-  /** A single-part application/dicom body (instance resource, PS3.18 §10.4.4). */
-  async instanceBody(instance: StoredInstance): Promise<StreamedResponse> {
-    return {
-      contentType: `application/dicom; transfer-syntax=${instance.transferSyntaxUid}`,
-      stream: await openBlob(this.blobs, instance.blobKey),
-      headers: { 'Content-Length': String(instance.size) },
-    };
-  }
-
-  /**
-   * The metadata of every instance of the resource as one DICOM JSON array, streamed series by series.
-   * BulkDataURIs are stored relative to their instance ('bulkdata/…') and made absolute here.
-   */
-  async metadata(locator: InstanceLocator, instanceUrl: (i: StoredInstance) => string): Promise<Readable> {
-    const details = await findInstanceDetails(this.db.sql, locator);
-    if (details.length === 0) throw notFound(locator);
-    async function* json() {
-      yield '[';
-      let first = true;
-      for (const detail of details) {
-        yield (first ? '' : ',') +
-          detail.datasetJson.replaceAll('"BulkDataURI":"bulkdata/', `"BulkDataURI":"${instanceUrl(detail)}/bulkdata/`);
-        first = false;
-      }
-      yield ']';
-    }
-    return Readable.from(json());
-  }
-
-  /** The frames of an instance, each from its byte ranges in the original. */
-  async frames(
-    locator: InstanceLocator,
-    frameNumbers: number[],
-    representation: BulkdataRepresentation,
-  ): Promise<StreamedResponse> {
-    const [detail] = await findInstanceDetails(this.db.sql, locator);
-    if (!detail) throw notFound(locator);
-    if (!detail.pixelIndex) throw new DicomwebError('NotFound', 'The instance has no pixel data, so it has no frames');
-    const index = JSON.parse(detail.pixelIndex) as PixelDataIndex;
-    if ((index as PixelDataIndex & { deflated?: boolean }).deflated) {
-      throw new DicomwebError('NotImplemented', 'Frames of a Deflated instance cannot be read by byte range yet');
-    }
-    const frames: FrameRanges[] = frameNumbers.map((n) => {
-      const frame = index.frames[n - 1];
-      if (!frame)
-        throw new DicomwebError(
-          'NotFound',
-          `Frame ${n} does not exist: the instance has ${index.frames.length} frame(s)`,
-        );
-      return frame;
-    });
-    const transferSyntax =
-      representation.transferSyntax === '*' ? detail.transferSyntaxUid : representation.transferSyntax;
-    if (
-      transferSyntax !== detail.transferSyntaxUid &&
-      !(index.encapsulated === false && isNativeLittleEndian(transferSyntax, detail.transferSyntaxUid))
-    ) {
-      throw new DicomwebError(
-        'NotAcceptable',
-        `The frames are stored as ${detail.transferSyntaxUid}; conversion to ${transferSyntax} is not available`,
+    releaseWith(stream, firstBody);
+    if (planned.every((p) => p.plan.kind === 'original')) {
+      headers['Content-Length'] = String(
+        multipartLength(
+          boundary,
+          planned.map((p) => ({ headers: partHeaders(p), length: p.instance.size })),
+        ),
       );
     }
-    const blobs = this.blobs;
-    const partType = `${representation.type}; transfer-syntax=${transferSyntax}`;
-    async function* parts() {
-      for (const frame of frames) {
-        yield {
-          headers: { 'Content-Type': partType, 'Content-Length': String(lengthOf(frame.ranges)) },
-          body: readRanges(blobs, detail!.blobKey, frame.ranges),
-        };
-      }
-    }
-    return multipartRelated(parts(), { type: representation.type, params: { 'transfer-syntax': transferSyntax } });
+    return { contentType, headers, body: stream };
   }
 
-  /** A bulk data element of an instance by the path its BulkDataURI names. */
-  async bulkdata(locator: InstanceLocator, path: string): Promise<StreamedResponse> {
-    const [detail] = await findInstanceDetails(this.db.sql, locator);
-    if (!detail) throw notFound(locator);
-    const refs = detail.bulk ? (JSON.parse(detail.bulk) as BulkDataRef[]) : [];
-    const ref = refs.find((r) => r.path === path);
-    if (!ref) throw new DicomwebError('NotFound', 'The instance has no bulk data at this path');
-    const range: ByteRange = { offset: ref.offset, length: ref.length };
-    const blobs = this.blobs;
-    async function* parts() {
-      yield {
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(range.length) },
-        body: readRanges(blobs, detail!.blobKey, [range]),
+  private plan(
+    instance: StoredInstance,
+    acceptable: readonly InstancesRepresentation[],
+    entry: CatalogEntry | undefined,
+  ): Planned {
+    if (prefersOriginal(instance.transferSyntaxUid, acceptable)) {
+      const rep = acceptable[0]!;
+      return {
+        instance,
+        plan: { kind: 'original', multipart: rep.multipart, transferSyntaxUid: instance.transferSyntaxUid },
       };
     }
-    return multipartRelated(parts(), { type: 'application/octet-stream' });
-  }
-}
-
-/** Native pixel data is the same bytes in Explicit and Implicit VR Little Endian (PS3.5 §8.2: only the header differs). */
-function isNativeLittleEndian(a: string, b: string): boolean {
-  const le = ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1'];
-  return le.includes(a) && le.includes(b);
-}
-
-const lengthOf = (ranges: readonly ByteRange[]) => ranges.reduce((sum, r) => sum + r.length, 0);
-
-function readRanges(blobs: BlobStore, key: string, ranges: readonly ByteRange[]): Readable {
-  async function* chunks() {
-    for (const range of ranges) yield* await openBlob(blobs, key, range);
-  }
-  return Readable.from(chunks());
-}
-
-async function openBlob(blobs: BlobStore, key: string, range?: ByteRange): Promise<Readable> {
-  try {
-    return await blobs.get(key, range);
-  } catch (error) {
-    if (error instanceof StorageUnavailableError) {
-      throw new DicomwebError('Unavailable', 'Object storage is unavailable', { cause: error, retryAfterSeconds: 5 });
+    if (!entry) throw new DicomwebError('NotFound', 'An instance of this resource was removed while it was retrieved');
+    const plan = planInstance(
+      { transferSyntaxUid: instance.transferSyntaxUid, pixel: entry.pixel, pixelModule: entry.pixelModule },
+      acceptable,
+    );
+    if (!plan) {
+      throw new DicomwebError(
+        'NotAcceptable',
+        `An instance is stored as ${instance.transferSyntaxUid} and cannot be converted to any requested transfer syntax (ask for transfer-syntax=* to get it as stored)`,
+      );
     }
-    throw error;
+    return { instance, plan, entry };
   }
-}
 
-function notFound(locator: InstanceLocator): DicomwebError {
-  const what = locator.sopUid !== undefined ? 'instance' : locator.seriesUid !== undefined ? 'series' : 'study';
-  return new DicomwebError('NotFound', `No such ${what} in this archive`);
+  /** The bytes of one instance in its plan's transfer syntax. */
+  private async body(p: Planned): Promise<Readable> {
+    if (p.plan.kind === 'original') {
+      try {
+        return await this.blobs.get(p.instance.blobKey);
+      } catch (error) {
+        throw storageError(p.instance.blobKey, error);
+      }
+    }
+    const entry = p.entry!;
+    const plan = p.plan;
+    const cacheKey = transcodedKey(entry.stored, plan.transferSyntaxUid);
+    const cacheable = plan.pixels === 'frames';
+    if (cacheable) {
+      try {
+        return await this.blobs.get(cacheKey);
+      } catch (error) {
+        if (!(error instanceof BlobNotFoundError)) {
+          this.logger.warn({ err: String(error) }, 'reading a transcoded instance failed; transcoding again');
+        }
+      }
+    }
+    const reader = await this.bytes.reader(entry.stored);
+    const pixel = entry.pixel;
+    const pm = entry.pixelModule;
+    const from = entry.instance.transferSyntaxUid;
+    const written = await transcodeInstance({
+      dataset: entry.dataset,
+      storedTransferSyntaxUid: from,
+      targetTransferSyntaxUid: plan.transferSyntaxUid,
+      pixels: plan.pixels,
+      pixel,
+      bulk: entry.bulk,
+      reader,
+      pixelModule: pm,
+      encodeFrame: async (n) => {
+        const frame = pixel!.frames[n - 1]!;
+        return transcodeFrame(from, await reader.read(frame.ranges), pm!, plan.transferSyntaxUid, frame.bitOffset ?? 0);
+      },
+    });
+    if (!cacheable) return written;
+    return teeToBlob(
+      written,
+      (copy) => this.blobs.put(cacheKey, copy, { contentType: 'application/dicom' }),
+      (error) => this.logger.warn({ err: String(error) }, 'storing a transcoded instance failed'),
+    );
+  }
 }

@@ -11,9 +11,16 @@ import type { InstanceLocator, StoredInstance } from '@pacs/index';
 import { RequestContext } from '@pacs/runtime';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RetrieveService, type StreamedResponse } from './retrieve.service';
+import { BulkdataService } from './bulkdata.service';
+import { chooseContentCoding } from './content-coding';
+import { FramesService } from './frames.service';
+import { varyWith } from './http-caching';
+import { MetadataService, type MetadataRequest } from './metadata.service';
+import { RetrieveService, type RetrieveLevel } from './retrieve.service';
+import type { WadoResponse } from './wado-response';
 
-type Level = 'study' | 'series' | 'instance';
+type Params = Record<string, string>;
+type InstanceAt = InstanceLocator & { seriesUid: string; sopUid: string };
 const acceptQuery = (req: FastifyRequest) => (req.query as Record<string, string | string[] | undefined>).accept;
 
 /** WADO-RS (PS3.18 §10.4): instances, metadata, frames and bulk data of a study, series or instance. */
@@ -21,98 +28,100 @@ const acceptQuery = (req: FastifyRequest) => (req.query as Record<string, string
 export class WadoController {
   constructor(
     private readonly retrieve: RetrieveService,
+    private readonly metadataService: MetadataService,
+    private readonly framesService: FramesService,
+    private readonly bulkdataService: BulkdataService,
     private readonly context: RequestContext,
   ) {}
 
   @Get()
-  study(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  study(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.instances('study', p, req, reply);
   }
 
   @Get('series/:series')
-  series(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  series(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.instances('series', p, req, reply);
   }
 
   @Get('series/:series/instances/:instance')
-  instance(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  instance(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.instances('instance', p, req, reply);
   }
 
   @Get('metadata')
-  studyMetadata(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.metadata(p, req, reply);
+  async studyMetadata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const request = this.metadataRequest(req);
+    await send(reply, await this.metadataService.study(this.locator(req, p), request), ['Accept', 'Accept-Encoding']);
   }
 
   @Get('series/:series/metadata')
-  seriesMetadata(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.metadata(p, req, reply);
+  async seriesMetadata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const request = this.metadataRequest(req);
+    const locator = this.locator(req, p) as InstanceLocator & { seriesUid: string };
+    await send(reply, await this.metadataService.series(locator, request), ['Accept', 'Accept-Encoding']);
   }
 
   @Get('series/:series/instances/:instance/metadata')
-  instanceMetadata(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.metadata(p, req, reply);
+  async instanceMetadata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const request = this.metadataRequest(req);
+    const locator = this.locator(req, p) as InstanceAt;
+    await send(reply, await this.metadataService.instance(locator, request), ['Accept', 'Accept-Encoding']);
   }
 
   @Get('series/:series/instances/:instance/frames/:frames')
-  async frames(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async frames(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const frameNumbers = parseFrameList(p.frames!);
-    const representation = negotiateFrames(req.headers.accept, {
+    const locator = this.locator(req, p) as InstanceAt;
+    const { acceptable } = negotiateFrames(req.headers.accept, {
       acceptQuery: acceptQuery(req),
       singlePart: frameNumbers.length === 1,
     });
-    const response = await this.retrieve.frames(this.locator(req, p), frameNumbers, representation);
-    await send(reply, response);
+    const response = await this.framesService.frames(locator, frameNumbers, acceptable, req.headers['if-none-match']);
+    await send(reply, response, ['Accept']);
   }
 
   @Get('series/:series/instances/:instance/bulkdata/*')
-  async bulkdata(@Param() p: Record<string, string>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    negotiateBulkdata(req.headers.accept, { acceptQuery: acceptQuery(req), singlePart: true });
+  async bulkdata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const path = p['*'] ?? '';
     if (!/^[0-9A-Fa-f]{8}(\/\d+\/[0-9A-Fa-f]{8})*$/.test(path))
       throw new DicomwebError('BadRequest', 'The bulk data path is malformed');
-    await send(reply, await this.retrieve.bulkdata(this.locator(req, p), path.toUpperCase()));
+    const locator = this.locator(req, p) as InstanceAt;
+    const { acceptable } = negotiateBulkdata(req.headers.accept, { acceptQuery: acceptQuery(req), singlePart: true });
+    const response = await this.bulkdataService.bulkdata(locator, path.toUpperCase(), {
+      acceptable,
+      range: req.headers.range,
+      ifNoneMatch: req.headers['if-none-match'],
+    });
+    await send(reply, response, ['Accept', 'Range']);
   }
 
-  private async instances(
-    level: Level,
-    p: Record<string, string>,
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
+  private async instances(level: RetrieveLevel, p: Params, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const locator = this.locator(req, p);
-    const negotiated = negotiateInstances(req.headers.accept, { resource: level, acceptQuery: acceptQuery(req) });
-    const instances = await this.retrieve.instances(locator);
-    // Without transcoding, the originals are sent when the client accepts their transfer syntax ('*' or the stored one).
-    const asStored = (i: StoredInstance) =>
-      negotiated.acceptable.find((r) => r.transferSyntax === '*' || r.transferSyntax === i.transferSyntaxUid);
-    const choices = instances.map(asStored);
-    const refused = instances.find((_, n) => choices[n] === undefined);
-    if (refused) {
-      throw new DicomwebError(
-        'NotAcceptable',
-        `An instance is stored as ${refused.transferSyntaxUid}; conversion to the requested transfer syntax is not available (ask for transfer-syntax=*)`,
-      );
-    }
+    const { acceptable } = negotiateInstances(req.headers.accept, { resource: level, acceptQuery: acceptQuery(req) });
     const urls = dicomwebUrls(this.context.of(req).baseUrl);
     const instanceUrl = (i: StoredInstance) => urls.instance(i.studyUid, i.seriesUid, i.sopUid);
-    const single = level === 'instance' && choices[0]?.multipart === false;
-    const response = single
-      ? await this.retrieve.instanceBody(instances[0]!)
-      : this.retrieve.instancesBody(instances, instanceUrl);
-    await send(reply, response);
-  }
-
-  private async metadata(p: Record<string, string>, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { mediaType } = negotiateMetadata(req.headers.accept, { acceptQuery: acceptQuery(req) });
-    const urls = dicomwebUrls(this.context.of(req).baseUrl);
-    const body = await this.retrieve.metadata(this.locator(req, p), (i) =>
-      urls.instance(i.studyUid, i.seriesUid, i.sopUid),
+    const response = await this.retrieve.retrieve(
+      level,
+      locator,
+      acceptable,
+      instanceUrl,
+      req.headers['if-none-match'],
     );
-    await reply.code(200).type(mediaType).send(body);
+    await send(reply, response, ['Accept']);
   }
 
-  private locator(req: FastifyRequest, p: Record<string, string>): InstanceLocator {
+  private metadataRequest(req: FastifyRequest): MetadataRequest {
+    const { mediaType } = negotiateMetadata(req.headers.accept, { acceptQuery: acceptQuery(req) });
+    return {
+      mediaType,
+      baseUrl: this.context.of(req).baseUrl,
+      coding: chooseContentCoding(req.headers['accept-encoding']),
+      ifNoneMatch: req.headers['if-none-match'],
+    };
+  }
+
+  private locator(req: FastifyRequest, p: Params): InstanceLocator {
     for (const [name, value] of Object.entries(p)) {
       if ((name === 'study' || name === 'series' || name === 'instance') && !isValidUid(value)) {
         throw new DicomwebError('BadRequest', `The ${name} UID in the path is not a valid UID (PS3.5 §9.1)`);
@@ -136,7 +145,10 @@ export function parseFrameList(text: string): number[] {
   return frames;
 }
 
-async function send(reply: FastifyReply, response: StreamedResponse): Promise<void> {
-  for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
-  await reply.code(200).type(response.contentType).send(response.stream);
+async function send(reply: FastifyReply, response: WadoResponse, vary: readonly string[]): Promise<void> {
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
+  reply.header('Vary', varyWith(reply.getHeader('vary'), vary));
+  reply.code(response.status ?? 200);
+  if (response.contentType) reply.type(response.contentType);
+  await reply.send(response.body);
 }

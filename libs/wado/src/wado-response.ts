@@ -1,0 +1,16 @@
+import type { Readable } from 'node:stream';
+
+/** What a WADO-RS handler answers; the controller writes it. */
+export interface WadoResponse {
+  /** 200 unless said otherwise (206, 304). */
+  status?: number;
+  /** Absent for 304. */
+  contentType?: string;
+  /** Content-Length (when known), ETag, Cache-Control, Content-Encoding, Content-Range, Vary … */
+  headers: Record<string, string>;
+  /** Absent for 304. */
+  body?: Buffer | Readable;
+}
+
+/** 304 (Not Modified) for a request whose If-None-Match matched: the validators, no content (RFC 9110 §15.4.5). */
+export const notModified = (headers: Record<string, string>): WadoResponse => ({ status: 304, headers });

@@ -69,3 +69,4 @@ export { FailureReason, WarningReason, type FailureReasonName, type WarningReaso
 
 export { dicomwebUrls, type DicomwebUrls } from './urls/dicomweb-urls';
 export { resolveBaseUrl, type BaseUrlOptions, type BaseUrlRequest } from './urls/resolve-base-url';
+export { parseFrameList } from './urls/parse-frame-list';

@@ -10,11 +10,11 @@ import {
   orderToProcedureStep,
   patientUpdateEvents,
 } from '@pacs/hl7v2';
-import { CONFIG, EVENT_BUS, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, internalDicomwebUrl, EVENT_BUS, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import { applyOrder } from './apply-order';
 import { Hl7Repository } from './hl7-repository';
-import { internalDicomwebUrl } from './internal-dicomweb-url';
+
 import { hl7EventId, hl7Source, occurredAt, patientsMergedMessages, patientUpdatedMessage } from './patient-events';
 import { UpsClient, UpsUnavailableError } from './ups-client';
 

@@ -2,12 +2,12 @@ import type { Config } from '@pacs/config';
 import { Tag, type DicomJsonDataset } from '@pacs/dicom';
 import { dicomwebUrls } from '@pacs/dicomweb';
 import { search, type Sql } from '@pacs/index';
-import { CONFIG, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, internalDicomwebUrl, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Hl7Repository } from './hl7-repository';
 import { OutboxChannel, type OutboxEntry } from './hl7-store';
-import { internalDicomwebUrl } from './internal-dicomweb-url';
+
 import { OutboxWorker } from './outbox-worker';
 import { oruOfReport, reportFacts, reportSopClasses, webhookBodyOfReport } from './report-of-dataset';
 

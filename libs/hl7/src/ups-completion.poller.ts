@@ -1,9 +1,9 @@
 import type { Config } from '@pacs/config';
 import { Tag, type DicomJsonDataset } from '@pacs/dicom';
-import { CONFIG, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, internalDicomwebUrl, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Hl7Repository } from './hl7-repository';
-import { internalDicomwebUrl } from './internal-dicomweb-url';
+
 import { ReportDistributor } from './report-distributor';
 import { reportSopClasses } from './report-of-dataset';
 import { UpsClient } from './ups-client';

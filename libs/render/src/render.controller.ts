@@ -1,9 +1,9 @@
 import { isValidUid } from '@pacs/dicom';
-import { DicomwebError } from '@pacs/dicomweb';
+import { DicomwebError, parseFrameList } from '@pacs/dicomweb';
 import { RequestContext } from '@pacs/runtime';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseFrameList } from './parse-frame-list';
+
 import { parseRenderedQuery, parseThumbnailQuery, type QueryValues } from './rendered-query';
 import { RenderService, type RenderedResponse, type RenderTarget } from './render.service';
 

@@ -7,3 +7,4 @@ export { originMatcher } from './cors';
 export { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER, TELEMETRY } from './tokens';
 export { markAnsweredUpstream } from './observe-requests';
 export { publicRoutes } from './authenticate-requests';
+export { internalDicomwebUrl } from './internal-dicomweb-url';

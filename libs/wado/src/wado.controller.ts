@@ -6,6 +6,7 @@ import {
   negotiateFrames,
   negotiateInstances,
   negotiateMetadata,
+  parseFrameList,
 } from '@pacs/dicomweb';
 import type { InstanceLocator, StoredInstance } from '@pacs/index';
 import { RequestContext } from '@pacs/runtime';
@@ -134,15 +135,6 @@ export class WadoController {
       sopUid: p.instance,
     };
   }
-}
-
-/** '1,3,5' → [1, 3, 5] (PS3.18 §10.4.1.1.4: a comma-separated list of frame numbers, the first frame is 1). */
-export function parseFrameList(text: string): number[] {
-  const frames = text.split(',').map((s) => (/^\d{1,9}$/.test(s.trim()) ? Number(s.trim()) : NaN));
-  if (frames.length === 0 || frames.length > 10_000 || frames.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new DicomwebError('BadRequest', 'The frame list must be comma-separated frame numbers starting at 1');
-  }
-  return frames;
 }
 
 async function send(reply: FastifyReply, response: WadoResponse, vary: readonly string[]): Promise<void> {

@@ -1,10 +1,9 @@
 import type { Config } from '@pacs/config';
 import { dicomwebUrls } from '@pacs/dicomweb';
 import { type IndexDatabase } from '@pacs/index';
-import { CONFIG, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, internalDicomwebUrl, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { findPriors, seriesOfStudy } from './find-priors';
-import { internalDicomwebUrl } from './internal-dicomweb-url';
 
 export interface PrefetchRequest {
   readonly partitionId: number;

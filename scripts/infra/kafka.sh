@@ -130,9 +130,6 @@ format_storage() {
   mv "$STATE_DIR/data.init" "$STATE_DIR/data"
 }
 
-# A child that exited stays a zombie until this shell reaps it, and kill -0 still reaches a zombie.
-running() { [[ -r /proc/$1/stat && $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
-
 started_or_dead() {
   running "$1" || die "Kafka exited while starting"
   tail -c "+$2" "$LOG_FILE" | grep -q 'Kafka Server started'

@@ -95,6 +95,10 @@ take_lock() {
 
 # True when $1 is a live process whose command line contains $2 (a pid file can outlive its process,
 # and the pid can be reused by another program).
+# Alive and not a zombie (a child that exited stays a zombie until its shell reaps it; kill -0 still reaches
+# one). Right after `setsid … &` the child may not have exec'd yet, so its command line is not checked here.
+running() { [[ -r /proc/$1/stat && $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
 process_is() {
   local pid=$1 pattern=$2
   [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1

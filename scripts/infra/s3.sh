@@ -74,7 +74,7 @@ s3_status_code() {
 server_pid() { [[ -s $STATE_DIR/pid ]] && cat "$STATE_DIR/pid"; }
 
 listening_or_dead() {
-  process_is "$1" versitygw || die "versitygw exited while starting"
+  running "$1" || die "versitygw exited while starting"
   port_in_use "$2"
 }
 

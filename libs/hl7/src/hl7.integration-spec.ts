@@ -195,10 +195,20 @@ describe('hl7 + worklist end to end (PostgreSQL, Kafka, S3; python-hl7 and hl7ap
     const kafka = new Kafka({ brokers: process.env.PACS_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => ({ topic: topicName(`${run}.`, t), numPartitions: topicPartitions[t] })),
-    });
+    // A broker that has just started may still be electing leaders: ask again until the topics have them.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await kafkaAdmin.createTopics({
+          waitForLeaders: true,
+          topics: topics.map((t) => ({ topic: topicName(`${run}.`, t), numPartitions: topicPartitions[t] })),
+        });
+        await kafkaAdmin.fetchTopicOffsets(topicName(`${run}.`, topics[0]!));
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     await kafkaAdmin.disconnect();
     httpPort = await freePort();
     peerPort = await freePort();

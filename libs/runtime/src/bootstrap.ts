@@ -105,9 +105,23 @@ export async function createApp(options: BootstrapOptions): Promise<App> {
 
 /** A service's main: bootstrap, or print why it cannot start and exit non-zero. */
 export function run(options: BootstrapOptions): void {
+  quietKnownWarnings();
   bootstrap(options).catch((error: unknown) => {
     console.error(`${options.name} failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
+  });
+}
+
+/**
+ * kafkajs schedules timers with a negative delay, which Node 24 reports as TimeoutNegativeWarning on every
+ * start (the timer then fires after 1 ms, which is what kafkajs means). That one is dropped; every other
+ * warning is still printed.
+ */
+function quietKnownWarnings(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    console.error(`${warning.name}: ${warning.message}`);
   });
 }
 

@@ -35,3 +35,4 @@ export {
 } from './token-verifier';
 export { buildAuditRecord, type AccessFacts, type AuditRecord } from './audit/audit-record';
 export { auditMarker, createAuditSink, type AuditSink } from './audit/audit-sink';
+export { attachCoercion, coercionOf, type CoercionFacts } from './audit/coercion';

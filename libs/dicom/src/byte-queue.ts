@@ -40,6 +40,19 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * Consumes and returns up to `max` bytes from the first chunk (at least one byte when any is queued): a view
+   * of a received chunk, never a copy, for passing bytes along as they came.
+   */
+  takeChunk(max: number): Buffer {
+    if (this.size === 0 || max <= 0) return Buffer.alloc(0);
+    const first = this.chunks[this.head]!;
+    const n = Math.min(max, first.length - this.headOffset);
+    const out = first.subarray(this.headOffset, this.headOffset + n);
+    this.skip(n);
+    return out;
+  }
+
   /** Consumes up to `n` bytes; returns how many were consumed. */
   skip(n: number): number {
     let left = Math.min(n, this.size);

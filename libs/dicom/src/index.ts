@@ -28,7 +28,9 @@ export type { BulkDataRef, ByteRange, FrameRanges, Part10Identity, Part10Scan, P
 export { Part10Scanner, type Part10ScannerOptions } from './part10-scanner';
 export { peekPart10Identity } from './peek-part10-identity';
 export { frameByteRanges, looksLikeFrameStart } from './frame-index';
+export { replaceTopLevelElements, type TopLevelReplacements } from './replace-top-level-elements';
 export {
+  encodeDataSetElements,
   implementationClassUid,
   implementationVersionName,
   writePart10,

@@ -231,6 +231,21 @@ function encodeDataset(
   return out;
 }
 
+/**
+ * The elements of a small data set encoded one after the other, in tag order, as they would appear inside a
+ * data set of the given encoding: for rewriting a few top-level elements of a stored instance
+ * (replaceTopLevelElements). Sequences and items get undefined lengths; BulkDataURIs cannot be resolved here
+ * (Part10Error). Text is encoded in `specificCharacterSet` (CharsetError when a value does not fit).
+ */
+export function encodeDataSetElements(
+  dataset: DicomJsonDataset,
+  encoding: { explicitVr: boolean; littleEndian: boolean; specificCharacterSet?: readonly string[] },
+): Buffer {
+  const enc: Encoding = { implicit: !encoding.explicitVr, littleEndian: encoding.littleEndian, definedLengths: false };
+  const pieces = encodeDataset(dataset, '', enc, specificCharacterSetOf(dataset, encoding.specificCharacterSet));
+  return Buffer.concat(pieces as Buffer[]);
+}
+
 function pixelPieces(pixel: PixelDataSource, tag: string, enc: Encoding): Piece[] {
   if ('value' in pixel) {
     const vr = pixel.vr ?? (tag === Tag.FloatPixelData ? 'OF' : tag === Tag.DoubleFloatPixelData ? 'OD' : 'OW');

@@ -1,8 +1,8 @@
 // The hl7 and worklist features end to end, in one process composed as the all-in-one is (STOW-RS, the
 // index and QIDO-RS, WADO-RS, hl7, worklist) over the real servers of scripts/test-env (PostgreSQL, Kafka,
 // S3), driven by HL7 implementations we did not write: python-hl7's MLLP client sends ADT, orders and the
-// bad-input corpus; hl7apy's MLLP server plays the RIS that receives ORU^R01 (and validates it strictly).
-// Both are pinned in scripts/test-env/requirements.txt.
+// bad-input corpus; hl7apy's MLLP server plays the RIS that receives ORU^R01 (and validates it strictly);
+// pydicom reads the instances WADO-RS sends after an ADT update. All pinned in scripts/test-env/requirements.txt.
 import { Topic, topicName, topicPartitions, topics, type EventBus, type ReceivedMessage } from '@pacs/bus';
 import {
   decodePatientsMerged,
@@ -13,14 +13,16 @@ import {
   InstanceIndexedSchema,
 } from '@pacs/contracts';
 import { SopClassUid, Tag, TransferSyntaxUid, writePart10 } from '@pacs/dicom';
-import { writeInstances, type IndexDatabase } from '@pacs/index';
+import { findInstances, writeInstances, type IndexDatabase } from '@pacs/index';
 import { QidoFeature } from '@pacs/qido';
-import { createApp, EVENT_BUS, INDEX_DATABASE, type App } from '@pacs/runtime';
+import { BLOB_STORE, createApp, EVENT_BUS, INDEX_DATABASE, type App } from '@pacs/runtime';
+import type { BlobStore } from '@pacs/storage';
 import { StowFeature } from '@pacs/stow';
 import { WadoFeature } from '@pacs/wado';
 import { WorklistFeature } from '@pacs/worklist';
 import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,7 +30,7 @@ import { buffer } from 'node:stream/consumers';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { makeCtSeries } from '../../../conformance/support/fixtures';
-import { stow } from '../../../conformance/support/http';
+import { splitMultipart, stow } from '../../../conformance/support/http';
 import { freePort } from '../../../scripts/cluster/cluster';
 import { adtA08, adtA40, ormO01, srReport } from '../fixtures/messages';
 import { Hl7Feature } from './hl7.module';
@@ -127,14 +129,165 @@ class OruReceiver {
 const part10 = async (dataset: Parameters<typeof writePart10>[0]['dataset']): Promise<Uint8Array> =>
   buffer(writePart10({ dataset, transferSyntaxUid: TransferSyntaxUid.ExplicitVRLittleEndian }));
 
+/** What pydicom reads in a Part 10 file: the Patient module and a hash of the pixel data. */
+interface PydicomView {
+  name: string;
+  id: string;
+  issuer: string | null;
+  birthDate: string;
+  pixels: string;
+}
+function pydicomView(path: string): PydicomView {
+  const script = [
+    'import hashlib, json, sys, pydicom',
+    'ds = pydicom.dcmread(sys.argv[1])',
+    "print(json.dumps({'name': str(ds.PatientName), 'id': ds.PatientID, 'issuer': ds.get('IssuerOfPatientID'),",
+    "  'birthDate': ds.PatientBirthDate, 'pixels': hashlib.sha256(ds.PixelData).hexdigest()}))",
+  ].join('\n');
+  return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' })) as PydicomView;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+type Json = Record<string, { Value?: unknown[] }>;
+const nameIn = (d: Json | undefined): string | undefined =>
+  (d?.[Tag.PatientName]?.Value?.[0] as { Alphabetic?: string } | undefined)?.Alphabetic;
+
+/** What the patient scenario needs of a running archive. */
+interface Archive {
+  base: string;
+  mllpPort: number;
+  app: App;
+  auditPath: string;
+  id: (prefix: string) => string;
+}
+
 /**
- * Whether the index owner consumes patient.updated (another feature's work): the QIDO check below runs
- * only when PACS_TEST_PATIENT_CONSUMER=1 says it does.
+ * ADT^A08 over MLLP (python-hl7) → QIDO-RS and WADO-RS show the new name, the stored originals keep their
+ * SHA-256 in the blob store, the audit trail names the coercion; then ADT^A40 → the merged patient's study is
+ * the survivor's in QIDO-RS and its metadata carries the survivor's Patient ID.
  */
-const withIndexPatientConsumer = process.env.PACS_TEST_PATIENT_CONSUMER === '1' ? it : it.skip;
+async function patientScenario(a: Archive): Promise<void> {
+  const patientId = a.id('Q');
+  const instances = makeCtSeries({ count: 2, 'patient-id': patientId, 'patient-name': 'OLDNAME^OTTO' });
+  expect(
+    (
+      await stow(
+        `${a.base}/studies`,
+        instances.map((i) => ({ path: i.path })),
+      )
+    ).status,
+  ).toBe(200);
+  const [first] = instances;
+  const seriesUrl = `${a.base}/studies/${first!.study}/series/${first!.series}`;
+  const before = await fetch(`${seriesUrl}/metadata`);
+  expect(nameIn(((await before.json()) as Json[])[0])).toBe('OLDNAME^OTTO');
+
+  const [ack] = await sendMessages(a.mllpPort, [
+    adtA08(a.id('A08-'), { id: patientId, issuer: '', name: 'NEWNAME^OTTO', birthDate: '19810203' }),
+  ]);
+  expect(ack!.msa1).toBe('AA');
+  await waitFor('QIDO-RS with the new name', async () => {
+    const res = await fetch(`${a.base}/studies?PatientID=${patientId}`, {
+      headers: { accept: 'application/dicom+json' },
+    });
+    const [study] = (await res.json()) as Json[];
+    return nameIn(study) === 'NEWNAME^OTTO' || undefined;
+  });
+
+  // WADO-RS metadata: the series (a new ETag: no cache keeps the old name) and each instance.
+  const after = await fetch(`${seriesUrl}/metadata`);
+  const metadata = (await after.json()) as Json[];
+  expect(metadata.map(nameIn)).toEqual(['NEWNAME^OTTO', 'NEWNAME^OTTO']);
+  expect(metadata[0]![Tag.PatientBirthDate]!.Value).toEqual(['19810203']);
+  expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+  const [instanceMetadata] = (await (await fetch(`${seriesUrl}/instances/${first!.sop}/metadata`)).json()) as Json[];
+  expect(nameIn(instanceMetadata)).toBe('NEWNAME^OTTO');
+
+  // WADO-RS instance, read by pydicom: the new name, the original's pixel data.
+  const retrieved = await fetch(`${seriesUrl}/instances/${first!.sop}`, {
+    headers: { accept: 'application/dicom; transfer-syntax=*' },
+  });
+  expect(retrieved.status).toBe(200);
+  const sentPath = join(mkdtempSync(join(tmpdir(), 'pacs-hl7-wado-')), 'sent.dcm');
+  writeFileSync(sentPath, Buffer.from(await retrieved.arrayBuffer()));
+  const [sent, original] = [pydicomView(sentPath), pydicomView(first!.path)];
+  expect(sent).toMatchObject({ name: 'NEWNAME^OTTO', id: patientId, birthDate: '19810203' });
+  expect(original.name).toBe('OLDNAME^OTTO');
+  expect(sent.pixels).toBe(original.pixels);
+
+  // The originals, read straight from the blob store, are the files stored: same SHA-256 as at STOW-RS.
+  const db = a.app.app.get<IndexDatabase>(INDEX_DATABASE);
+  const blobs = a.app.app.get<BlobStore>(BLOB_STORE);
+  const rows = await findInstances(db.sql, { partitionId: 1, studyUid: first!.study });
+  expect(rows).toHaveLength(2);
+  for (const row of rows) {
+    const file = instances.find((i) => i.sop === row.sopUid)!;
+    expect(sha256(await buffer(await blobs.get(row.blobKey)))).toBe(file.sha256);
+    expect(row.sha256).toBe(file.sha256);
+  }
+
+  // The audit trail names the coercion of that retrieve: the instance, the attributes (tags), the version.
+  const audit = await waitFor('the audit record of the coerced retrieve', () => {
+    if (!existsSync(a.auditPath)) return undefined;
+    return readFileSync(a.auditPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            pacs: {
+              route: string;
+              coercion?: { patientRecordVersion: number; coerced: { tags: string[]; SOPInstanceUIDs: string[] }[] };
+            };
+          },
+      )
+      .find(
+        (r) => r.pacs.route.endsWith(':instance') && r.pacs.coercion?.coerced[0]?.SOPInstanceUIDs.includes(first!.sop),
+      );
+  });
+  expect(audit.pacs.coercion!.coerced[0]!.tags).toEqual(
+    expect.arrayContaining([Tag.PatientName, Tag.PatientBirthDate]),
+  );
+  expect(audit.pacs.coercion!.patientRecordVersion).toBeGreaterThan(1);
+
+  // ADT^A40: another patient's study moves to this one.
+  const mergedId = a.id('M');
+  const [other] = makeCtSeries({ count: 1, 'patient-id': mergedId, 'patient-name': 'OTHER^MIA' });
+  expect((await stow(`${a.base}/studies`, [{ path: other!.path }])).status).toBe(200);
+  const [mergeAck] = await sendMessages(a.mllpPort, [adtA40(a.id('A40-'), patientId, mergedId, '')]);
+  expect(mergeAck!.msa1).toBe('AA');
+  await waitFor('the merged study under the surviving patient in QIDO-RS', async () => {
+    const res = await fetch(`${a.base}/studies?PatientID=${patientId}`, {
+      headers: { accept: 'application/dicom+json' },
+    });
+    const studies = (await res.json()) as Json[];
+    return studies.some((s) => s[Tag.StudyInstanceUID]?.Value?.[0] === other!.study) || undefined;
+  });
+  const none = await fetch(`${a.base}/studies?PatientID=${mergedId}`, {
+    headers: { accept: 'application/dicom+json' },
+  });
+  expect(none.status === 204 ? [] : await none.json()).toEqual([]);
+  const [moved] = (await (await fetch(`${a.base}/studies/${other!.study}/metadata`)).json()) as Json[];
+  expect(moved![Tag.PatientID]!.Value).toEqual([patientId]);
+  expect(nameIn(moved)).toBe('NEWNAME^OTTO');
+  const movedInstance = await fetch(`${a.base}/studies/${other!.study}`, {
+    headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
+  });
+  const [part] = splitMultipart(
+    Buffer.from(await movedInstance.arrayBuffer()),
+    movedInstance.headers.get('content-type')!,
+  );
+  writeFileSync(sentPath, part!.body);
+  expect(pydicomView(sentPath)).toMatchObject({
+    id: patientId,
+    name: 'NEWNAME^OTTO',
+    pixels: pydicomView(other!.path).pixels,
+  });
+}
 
 describe('hl7 + worklist end to end (PostgreSQL, Kafka, S3; python-hl7 and hl7apy)', () => {
   const database = `pacs_hl7_${run}`;
+  const auditPath = join(mkdtempSync(join(tmpdir(), 'pacs-hl7-audit-')), 'audit.log');
   let httpPort: number;
   let peerPort: number;
   let created: App | undefined;
@@ -172,6 +325,7 @@ describe('hl7 + worklist end to end (PostgreSQL, Kafka, S3; python-hl7 and hl7ap
       PACS_HL7_UPS_POLL_MS: '0',
       PACS_PRIORS_PREFETCH_COUNT: '0',
       PACS_DICOMWEB_INTERNAL_URL: `http://127.0.0.1:${httpPort}/dicomweb`,
+      PACS_AUDIT_LOG: auditPath,
       ...extra,
     };
   };
@@ -250,25 +404,9 @@ describe('hl7 + worklist end to end (PostgreSQL, Kafka, S3; python-hl7 and hl7ap
     expect([event.surviving?.patientId, event.merged?.patientId]).toEqual([surviving, merged]);
   });
 
-  withIndexPatientConsumer(
-    'ADT^A08 → QIDO-RS shows the new name (needs the index owner’s patient.updated consumer)',
-    async () => {
-      const patientId = id('Q');
-      const [instance] = makeCtSeries({ count: 1, 'patient-id': patientId, 'patient-name': 'OLDNAME^OTTO' });
-      expect((await stow(`${base()}/studies`, [{ path: instance!.path }])).status).toBe(200);
-      const [ack] = await sendMessages(mllpPort, [
-        adtA08(id('A08-'), { id: patientId, issuer: '', name: 'NEWNAME^OTTO' }),
-      ]);
-      expect(ack!.msa1).toBe('AA');
-      await waitFor('QIDO with the new name', async () => {
-        const res = await fetch(`${base()}/studies?PatientID=${patientId}`, {
-          headers: { accept: 'application/dicom+json' },
-        });
-        const [study] = (await res.json()) as Record<string, { Value?: { Alphabetic?: string }[] }>[];
-        return study?.[Tag.PatientName]?.Value?.[0]?.Alphabetic === 'NEWNAME^OTTO' || undefined;
-      });
-    },
-  );
+  it('ADT^A08 → QIDO-RS and WADO-RS show the new name, the originals keep their SHA-256, the coercion is audited; A40 re-homes', async () => {
+    await patientScenario({ base: base(), mllpPort, app: created!, auditPath, id });
+  });
 
   it('python-hl7 sends ORM^O01 and OMI^O23: the workitems are searchable through UPS-RS', async () => {
     const n = id('');
@@ -450,6 +588,7 @@ describe('hl7 + worklist end to end (PostgreSQL, Kafka, S3; python-hl7 and hl7ap
 describe('hl7 + worklist end to end, embedded (PGlite, in-process bus; python-hl7 and hl7apy)', () => {
   let created: App;
   let dataDir: string;
+  let auditPath: string;
   let httpPort: number;
   let peerPort: number;
   let mllpPort: number;
@@ -460,6 +599,7 @@ describe('hl7 + worklist end to end, embedded (PGlite, in-process bus; python-hl
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'pacs-hl7-e2e-'));
+    auditPath = join(dataDir, 'audit.log');
     httpPort = await freePort();
     peerPort = await freePort();
     created = await createApp({
@@ -478,6 +618,7 @@ describe('hl7 + worklist end to end, embedded (PGlite, in-process bus; python-hl
         PACS_OUTBOX_MAX_BACKOFF_MS: '1000',
         PACS_HL7_UPS_POLL_MS: '0',
         PACS_DICOMWEB_INTERNAL_URL: `http://127.0.0.1:${httpPort}/dicomweb`,
+        PACS_AUDIT_LOG: auditPath,
       },
     });
     await created.app.listen(httpPort, '127.0.0.1');
@@ -515,23 +656,7 @@ describe('hl7 + worklist end to end, embedded (PGlite, in-process bus; python-hl
     expect(oru).toMatchObject({ type: 'ORU^R01^ORU_R01', patientName: 'Müller^Hans', resultStatus: 'F', valid: true });
   });
 
-  withIndexPatientConsumer(
-    'ADT^A08 → QIDO-RS shows the new name (needs the index owner’s patient.updated consumer)',
-    async () => {
-      const patientId = id('Q');
-      const [instance] = makeCtSeries({ count: 1, 'patient-id': patientId, 'patient-name': 'OLDNAME^OTTO' });
-      expect((await stow(`${base()}/studies`, [{ path: instance!.path }])).status).toBe(200);
-      const [ack] = await sendMessages(mllpPort, [
-        adtA08(id('A08-'), { id: patientId, issuer: '', name: 'NEWNAME^OTTO' }),
-      ]);
-      expect(ack!.msa1).toBe('AA');
-      await waitFor('QIDO with the new name', async () => {
-        const res = await fetch(`${base()}/studies?PatientID=${patientId}`, {
-          headers: { accept: 'application/dicom+json' },
-        });
-        const [study] = (await res.json()) as Record<string, { Value?: { Alphabetic?: string }[] }>[];
-        return study?.[Tag.PatientName]?.Value?.[0]?.Alphabetic === 'NEWNAME^OTTO' || undefined;
-      });
-    },
-  );
+  it('ADT^A08 → QIDO-RS and WADO-RS show the new name, the originals keep their SHA-256, the coercion is audited; A40 re-homes', async () => {
+    await patientScenario({ base: base(), mllpPort, app: created, auditPath, id });
+  });
 });

@@ -11,11 +11,13 @@ export {
 export { deleteInstances, type DeleteTarget, type DeletedInstance } from './delete-instances';
 export {
   findPatientModule,
+  findPatientRecord,
   mergePatients,
   updatePatient,
   type PatientIdentity,
   type PatientMerge,
   type PatientMergeOutcome,
+  type PatientRecord,
   type PatientUpdate,
   type PatientUpdateOutcome,
 } from './patients';

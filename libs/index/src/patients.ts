@@ -136,7 +136,11 @@ export async function updatePatient(sql: Sql, update: PatientUpdate): Promise<Pa
        ON CONFLICT (partition_id, patient_id, issuer) DO UPDATE SET
          patient_name = EXCLUDED.patient_name, patient_name_norm = EXCLUDED.patient_name_norm,
          patient_birth_date = EXCLUDED.patient_birth_date, patient_sex = EXCLUDED.patient_sex,
-         attributes = EXCLUDED.attributes, source_updated_at = EXCLUDED.source_updated_at, updated_at = now()
+         attributes = EXCLUDED.attributes, source_updated_at = EXCLUDED.source_updated_at, updated_at = now(),
+         -- The same update again leaves the version as it is: what retrieval applies did not change. The first
+         -- update from the source makes the record the one retrieval applies (updatedBySource): a new version.
+         version = patient.version + CASE WHEN patient.attributes IS DISTINCT FROM EXCLUDED.attributes
+                                            OR patient.source_updated_at IS NULL THEN 1 ELSE 0 END
        RETURNING pk`,
       [
         update.partitionId,
@@ -217,7 +221,8 @@ export async function mergePatients(sql: Sql, merge: PatientMerge): Promise<Pati
       delete attributes[Tag.IssuerOfPatientID];
       Object.assign(attributes, identityElements(survivor.patientId, survivor.issuer));
       await tx.execute(
-        `UPDATE patient SET patient_id = $2, issuer = $3, attributes = $4::jsonb, updated_at = now() WHERE pk = $1::bigint`,
+        `UPDATE patient SET patient_id = $2, issuer = $3, attributes = $4::jsonb, updated_at = now(), version = version + 1
+         WHERE pk = $1::bigint`,
         [String(from.pk), survivor.patientId, survivor.issuer, JSON.stringify(attributes)],
       );
       studies = await copyToStudies(tx, String(from.pk), survivor, attributes);
@@ -241,19 +246,59 @@ export async function mergePatients(sql: Sql, merge: PatientMerge): Promise<Pati
 }
 
 /**
- * The current Patient module of a study's patient (the first instance's, as replaced by patient.updated and
- * merges), for retrieval to apply to the stored originals' metadata; undefined for an unknown study.
+ * The patient record a study belongs to now: its identity, its current Patient module (the first instance's,
+ * as replaced by patient.updated and merges) and the version of that module. `pk` and `version` together
+ * change whenever what retrieval must apply changes: an update bumps the version, a merge moves the study to
+ * another row.
  */
-export async function findPatientModule(
+export interface PatientRecord {
+  pk: string;
+  version: number;
+  patientId: string;
+  issuer: string;
+  /**
+   * The source of truth (patient.updated, HL7 ADT) has set the record; until then it is the Patient module of
+   * the patient's first instance, which other instances need not agree with.
+   */
+  updatedBySource: boolean;
+  /** The Patient module as DICOM JSON (PatientID, and IssuerOfPatientID unless the issuer is ''). */
+  module: DicomJsonDataset;
+}
+
+/** The patient record of a study (one indexed lookup), for retrieval to apply; undefined for an unknown study. */
+export async function findPatientRecord(
   sql: Sql,
   locator: { partitionId: number; studyUid: string },
-): Promise<DicomJsonDataset | undefined> {
-  const [row] = await sql.query<{ attributes: DicomJsonDataset | string | null }>(
-    `SELECT p.attributes FROM study st JOIN patient p ON p.pk = st.patient_pk
+): Promise<PatientRecord | undefined> {
+  const [row] = await sql.query<{
+    pk: bigint | string;
+    version: number;
+    patient_id: string;
+    issuer: string;
+    attributes: DicomJsonDataset | string | null;
+    updated_by_source: boolean;
+  }>(
+    `SELECT p.pk, p.version, p.patient_id, p.issuer, p.attributes, p.source_updated_at IS NOT NULL AS updated_by_source
+     FROM study st JOIN patient p ON p.pk = st.patient_pk
      WHERE st.partition_id = $1 AND st.study_uid = $2`,
     [locator.partitionId, locator.studyUid],
   );
   if (!row) return undefined;
   const attributes = typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes;
-  return (attributes ?? {}) as DicomJsonDataset;
+  return {
+    pk: String(row.pk),
+    version: Number(row.version),
+    patientId: row.patient_id,
+    issuer: row.issuer,
+    updatedBySource: row.updated_by_source,
+    module: (attributes ?? {}) as DicomJsonDataset,
+  };
+}
+
+/** The current Patient module of a study's patient (findPatientRecord's module); undefined for an unknown study. */
+export async function findPatientModule(
+  sql: Sql,
+  locator: { partitionId: number; studyUid: string },
+): Promise<DicomJsonDataset | undefined> {
+  return (await findPatientRecord(sql, locator))?.module;
 }

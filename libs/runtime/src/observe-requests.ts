@@ -5,6 +5,7 @@
 import {
   buildAuditRecord,
   clientAddressResolver,
+  coercionOf,
   dicomwebResourceOf,
   principalOf,
   type AuditSink,
@@ -92,6 +93,7 @@ export function observeRequests(app: FastifyInstance, options: ObserveOptions): 
       if (span) telemetry.endServerSpan(span, status, aborted);
       if (resource && !answeredUpstream(request)) {
         const query = request.url.indexOf('?');
+        const coercion = coercionOf(request);
         audit.write(
           buildAuditRecord({
             time: new Date(),
@@ -105,6 +107,7 @@ export function observeRequests(app: FastifyInstance, options: ObserveOptions): 
             aborted,
             principal: principalOf(request),
             clientAddress: clientAddress(request.socket?.remoteAddress, request.headers['x-forwarded-for']),
+            ...(coercion ? { coercion } : {}),
           }),
         );
       }

@@ -2,13 +2,17 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Instances, frames and bulk data of a stored object never change: a SOP Instance UID names one content
- * (PS3.4 B.2.3; a different object under a stored UID is refused), and its ETag comes from the SHA-256 of that
- * content. `private`: they carry patient data, so only the client's own cache keeps them.
+ * Frames and bulk data of a stored object never change: a SOP Instance UID names one content (PS3.4 B.2.3; a
+ * different object under a stored UID is refused), and their ETag comes from the SHA-256 of that content. (Whole
+ * instances are revalidated: their Patient module is sent as the patient's current record says.) `private`: they
+ * carry patient data, so only the client's own cache keeps them.
  */
 export const immutableCacheControl = 'private, max-age=31536000, immutable';
 
-/** Metadata changes as instances arrive: a client keeps it but revalidates every time (RFC 9111 §5.2.2.4). */
+/**
+ * Metadata and instances change as instances arrive and as the patient's record changes: a client keeps them but
+ * revalidates every time (RFC 9111 §5.2.2.4).
+ */
 export const revalidateCacheControl = 'private, no-cache';
 
 /**

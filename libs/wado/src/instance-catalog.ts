@@ -1,10 +1,18 @@
 import { transferSyntaxOf, type BulkDataRef, type DicomJsonDataset, type PixelDataIndex } from '@pacs/dicom';
 import { DicomwebError } from '@pacs/dicomweb';
-import { findInstanceDetails, type IndexDatabase, type InstanceLocator, type StoredInstanceDetail } from '@pacs/index';
+import {
+  findInstanceDetails,
+  type IndexDatabase,
+  type InstanceLocator,
+  type PatientRecord,
+  type StoredInstance,
+  type StoredInstanceDetail,
+} from '@pacs/index';
 import { INDEX_DATABASE } from '@pacs/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PixelModule } from '@pacs/imaging';
 import { ByteLru } from './byte-lru';
+import { patientCoercionOf, patientVersionOf, type PatientCoercion } from './patient-coercion';
 import type { StoredObject } from './stored-bytes';
 import { transcodingPixelModule } from './transcode-frame';
 
@@ -18,6 +26,7 @@ export class CatalogEntry {
   readonly loadedAt = Date.now();
   private parsed?: DicomJsonDataset;
   private module?: { value: PixelModule | undefined };
+  private coercion?: { version: string; value: PatientCoercion | undefined };
 
   constructor(
     readonly partitionId: number,
@@ -42,6 +51,18 @@ export class CatalogEntry {
   get pixelModule(): PixelModule | undefined {
     this.module ??= { value: this.pixel ? transcodingPixelModule(this.dataset) : undefined };
     return this.module.value;
+  }
+
+  /**
+   * What retrieval changes in this instance to show the patient's current record (patient-coercion.ts);
+   * undefined when its stored values are the record's. Remembered for the record's version.
+   */
+  patientCoercion(record: PatientRecord): PatientCoercion | undefined {
+    const version = patientVersionOf(record);
+    if (this.coercion?.version !== version) {
+      this.coercion = { version, value: patientCoercionOf(this.dataset, record) };
+    }
+    return this.coercion.value;
   }
 
   /** What StoredBytes reads this instance by. */
@@ -106,6 +127,25 @@ export class InstanceCatalog {
       const entry = new CatalogEntry(locator.partitionId, detail);
       this.cache.set(keyOf(locator.partitionId, detail.studyUid, detail.seriesUid, detail.sopUid), entry);
       entries.set(detail.sopUid, entry);
+    }
+    return entries;
+  }
+
+  /**
+   * The entries of `instances` (a resource's, as findInstances listed them): from the cache when it holds
+   * every one of them, with the same original; else from the index in one query (many).
+   */
+  async entriesOf(locator: InstanceLocator, instances: readonly StoredInstance[]): Promise<Map<string, CatalogEntry>> {
+    const entries = new Map<string, CatalogEntry>();
+    for (const i of instances) {
+      const cached = this.cache.get(keyOf(locator.partitionId, i.studyUid, i.seriesUid, i.sopUid));
+      const fresh =
+        cached &&
+        Date.now() - cached.loadedAt < maxAgeMs &&
+        cached.instance.sha256 === i.sha256 &&
+        cached.instance.blobKey === i.blobKey;
+      if (!fresh) return this.many(locator);
+      entries.set(i.sopUid, cached);
     }
     return entries;
   }

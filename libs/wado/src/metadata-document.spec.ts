@@ -61,6 +61,33 @@ describe('the series metadata document', () => {
     expect(fingerprintOf([a, b, instance('1.2.3.4.3')])).not.toBe(base);
     expect(fingerprintOf([a, { ...b, sha256: 'other', blobKey: 'other' }])).not.toBe(base);
     expect(fingerprintOf([b, a])).not.toBe(base);
+    expect(fingerprintOf([a, b], '3.1')).not.toBe(base);
+    expect(fingerprintOf([a, b], '3.1')).not.toBe(fingerprintOf([a, b], '3.2'));
+  });
+
+  it('shows the patient’s current record and lists the instances whose stored values it replaced', () => {
+    const name = (n: string) => ({ vr: 'PN', Value: [{ Alphabetic: n }] });
+    const a = instance('1.2.3.4.1', {
+      [Tag.PatientID]: { vr: 'LO', Value: ['P'] },
+      [Tag.PatientName]: name('Old^Name'),
+    });
+    const b = instance('1.2.3.4.2', {
+      [Tag.PatientID]: { vr: 'LO', Value: ['P'] },
+      [Tag.PatientName]: name('New^Name'),
+    });
+    const module = { [Tag.PatientID]: { vr: 'LO', Value: ['P'] }, [Tag.PatientName]: name('New^Name') };
+    const record = { module, patientId: 'P', issuer: '', updatedBySource: true };
+    const doc = buildMetadataDocument([a, b], { version: '7.2', record });
+    const rendered = JSON.parse(renderMetadata(doc.body, 'http://h/dicomweb')) as Record<string, unknown>[];
+    expect(rendered.map((d) => d[Tag.PatientName])).toEqual([name('New^Name'), name('New^Name')]);
+    expect(doc.coerced).toEqual([{ seriesUid: '1.2.3.4', sopUid: '1.2.3.4.1', tags: [Tag.PatientName] }]);
+    // The instance whose values are the record's keeps its stored JSON text as it is.
+    expect(doc.body).toContain(arrayContent(buildMetadataDocument([b]).body));
+    expect(parseMetadataDocument(serializeMetadataDocument(doc))).toEqual(doc);
+    // Another version of the record is another document.
+    expect(doc.fingerprint).toBe(fingerprintOf([a, b], '7.2'));
+    expect(buildMetadataDocument([a, b], { version: '7.3', record }).fingerprint).not.toBe(doc.fingerprint);
+    expect(buildMetadataDocument([a, b]).coerced).toEqual([]);
   });
 
   it('gives the array content to join series into a study', () => {

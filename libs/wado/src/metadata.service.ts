@@ -2,8 +2,10 @@ import { DicomwebError } from '@pacs/dicomweb';
 import {
   findInstanceDetails,
   findInstances,
+  findPatientRecord,
   type IndexDatabase,
   type InstanceLocator,
+  type PatientRecord,
   type StoredInstance,
   type StoredInstanceDetail,
 } from '@pacs/index';
@@ -21,14 +23,17 @@ import {
   arrayContent,
   buildMetadataDocument,
   fingerprintOf,
+  instanceMetadataJson,
   instancePath,
   parseMetadataDocument,
   renderMetadata,
   rootRelativeJson,
   serializeMetadataDocument,
   studyFingerprintOf,
+  type AppliedPatient,
   type MetadataDocument,
 } from './metadata-document';
+import { coercionFacts, patientVersionOf, type CoercedInstance } from './patient-coercion';
 import { notModified, type WadoResponse } from './wado-response';
 
 /** A metadata response body as sent: rendered for one base URL, in one content coding. */
@@ -36,7 +41,19 @@ interface RenderedMetadata {
   fingerprint: string;
   bytes: Buffer;
   coding: ContentCoding;
+  /** The instances whose Patient module it shows changed (for the audit record of each response). */
+  coerced: readonly CoercedInstance[];
 }
+
+/** What a response is made of, before it is rendered for a base URL. */
+interface ProducedMetadata {
+  body: string;
+  fingerprint: string;
+  coerced: readonly CoercedInstance[];
+}
+
+const applied = (record: PatientRecord | undefined): AppliedPatient | undefined =>
+  record ? { version: patientVersionOf(record), record } : undefined;
 
 /** How a metadata request is answered: the negotiated media type, the client's base URL, coding, validator. */
 export interface MetadataRequest {
@@ -77,7 +94,11 @@ export class MetadataService implements OnApplicationBootstrap {
    */
   async onApplicationBootstrap(): Promise<void> {
     const nothing = { partitionId: 0, studyUid: '0', seriesUid: '0' };
-    await Promise.all([findInstances(this.db.sql, nothing), findInstanceDetails(this.db.sql, nothing)]).catch(
+    await Promise.all([
+      findInstances(this.db.sql, nothing),
+      findInstanceDetails(this.db.sql, nothing),
+      findPatientRecord(this.db.sql, nothing),
+    ]).catch(
       () => undefined, // the index may not be migrated yet when this process does not own it
     );
   }
@@ -85,16 +106,23 @@ export class MetadataService implements OnApplicationBootstrap {
   async series(locator: InstanceLocator & { seriesUid: string }, request: MetadataRequest): Promise<WadoResponse> {
     const instances = await findInstances(this.db.sql, locator);
     if (instances.length === 0) throw new DicomwebError('NotFound', 'No such series in this archive');
+    const record = await findPatientRecord(this.db.sql, locator);
     const ref: SeriesRef = {
       partitionId: locator.partitionId,
       studyUid: locator.studyUid,
       seriesUid: locator.seriesUid,
     };
-    const fingerprint = fingerprintOf(instances);
-    return this.respond(`series/${seriesKey(ref)}`, fingerprint, request, async () => {
-      const doc = await this.document(ref, fingerprint);
-      return { body: doc.body, fingerprint: doc.fingerprint };
-    });
+    const fingerprint = fingerprintOf(instances, patientVersionOf(record));
+    return this.respond(
+      `series/${seriesKey(ref)}`,
+      fingerprint,
+      request,
+      { record, studyUid: ref.studyUid },
+      async () => {
+        const doc = await this.document(ref, fingerprint, record);
+        return { body: doc.body, fingerprint: doc.fingerprint, coerced: doc.coerced };
+      },
+    );
   }
 
   async study(locator: InstanceLocator, request: MetadataRequest): Promise<WadoResponse> {
@@ -103,6 +131,7 @@ export class MetadataService implements OnApplicationBootstrap {
       studyUid: locator.studyUid,
     });
     if (instances.length === 0) throw new DicomwebError('NotFound', 'No such study in this archive');
+    const record = await findPatientRecord(this.db.sql, locator);
     const groups = new Map<string, StoredInstance[]>();
     for (const i of instances) {
       const group = groups.get(i.seriesUid);
@@ -111,15 +140,17 @@ export class MetadataService implements OnApplicationBootstrap {
     }
     const series = [...groups].map(([seriesUid, members]) => ({
       ref: { partitionId: locator.partitionId, studyUid: locator.studyUid, seriesUid },
-      fingerprint: fingerprintOf(members),
+      fingerprint: fingerprintOf(members, patientVersionOf(record)),
     }));
     const fingerprint = studyFingerprintOf(series.map((s) => s.fingerprint));
-    return this.respond(`study/${locator.partitionId}/${locator.studyUid}`, fingerprint, request, async () => {
+    const patient = { record, studyUid: locator.studyUid };
+    return this.respond(`study/${locator.partitionId}/${locator.studyUid}`, fingerprint, request, patient, async () => {
       const docs: MetadataDocument[] = [];
-      for (const s of series) docs.push(await this.document(s.ref, s.fingerprint));
+      for (const s of series) docs.push(await this.document(s.ref, s.fingerprint, record));
       return {
         body: `[${docs.map((d) => arrayContent(d.body)).join(',')}]`,
         fingerprint: studyFingerprintOf(docs.map((d) => d.fingerprint)),
+        coerced: docs.flatMap((d) => d.coerced),
       };
     });
   }
@@ -128,16 +159,26 @@ export class MetadataService implements OnApplicationBootstrap {
     locator: InstanceLocator & { seriesUid: string; sopUid: string },
     request: MetadataRequest,
   ): Promise<WadoResponse> {
-    const { instance: i } = await this.catalog.instance(locator);
-    const fingerprint = fingerprintOf([i]);
+    const entry = await this.catalog.instance(locator);
+    const i = entry.instance;
+    const record = await findPatientRecord(this.db.sql, locator);
+    const fingerprint = fingerprintOf([i], patientVersionOf(record));
     return this.respond(
       `instance/${locator.partitionId}/${i.studyUid}/${i.seriesUid}/${i.sopUid}`,
       fingerprint,
       request,
-      async () => ({
-        body: `[${rootRelativeJson(i.datasetJson, instancePath(i.studyUid, i.seriesUid, i.sopUid))}]`,
-        fingerprint,
-      }),
+      { record, studyUid: i.studyUid },
+      async () => {
+        const { json, tags } = instanceMetadataJson(
+          { datasetJson: i.datasetJson, dataset: entry.dataset },
+          applied(record),
+        );
+        return {
+          body: `[${rootRelativeJson(json, instancePath(i.studyUid, i.seriesUid, i.sopUid))}]`,
+          fingerprint,
+          coerced: tags ? [{ seriesUid: i.seriesUid, sopUid: i.sopUid, tags }] : [],
+        };
+      },
     );
   }
 
@@ -154,7 +195,7 @@ export class MetadataService implements OnApplicationBootstrap {
       await this.blobs.delete(seriesMetadataKey(ref));
       return { details };
     }
-    const doc = buildMetadataDocument(details);
+    const doc = buildMetadataDocument(details, applied(await findPatientRecord(this.db.sql, ref)));
     this.documents.set(key, doc);
     await this.persist(ref, doc);
     return { doc, details };
@@ -172,7 +213,8 @@ export class MetadataService implements OnApplicationBootstrap {
     cacheKey: string,
     fingerprint: string,
     request: MetadataRequest,
-    produce: () => Promise<{ body: string; fingerprint: string }>,
+    { record, studyUid }: { record: PatientRecord | undefined; studyUid: string },
+    produce: () => Promise<ProducedMetadata>,
   ): Promise<WadoResponse> {
     const etagOf = (fp: string) => entityTag(['metadata', fp, request.baseUrl, request.coding]);
     const validators = { 'Cache-Control': revalidateCacheControl };
@@ -185,10 +227,17 @@ export class MetadataService implements OnApplicationBootstrap {
       const produced = await produce();
       const plain = Buffer.from(renderMetadata(produced.body, request.baseUrl), 'utf8');
       const coding = plain.length >= minimumCodedBytes ? request.coding : ContentCoding.Identity;
-      hit = { fingerprint: produced.fingerprint, bytes: await encodeBody(plain, coding), coding };
+      hit = {
+        fingerprint: produced.fingerprint,
+        bytes: await encodeBody(plain, coding),
+        coding,
+        coerced: produced.coerced,
+      };
       this.rendered.set(key, hit);
     }
+    const coercion = record && hit.coerced.length > 0 ? coercionFacts(record, studyUid, hit.coerced) : undefined;
     return {
+      ...(coercion ? { coercion } : {}),
       contentType: request.mediaType,
       headers: {
         ...validators,
@@ -201,7 +250,11 @@ export class MetadataService implements OnApplicationBootstrap {
   }
 
   /** The series document whose fingerprint is `fingerprint`: from memory, the blob store, or built now. */
-  private async document(ref: SeriesRef, fingerprint: string): Promise<MetadataDocument> {
+  private async document(
+    ref: SeriesRef,
+    fingerprint: string,
+    record: PatientRecord | undefined,
+  ): Promise<MetadataDocument> {
     const key = seriesKey(ref);
     const cached = this.documents.get(key);
     if (cached?.fingerprint === fingerprint) return cached;
@@ -210,13 +263,16 @@ export class MetadataService implements OnApplicationBootstrap {
       this.documents.set(key, stored);
       return stored;
     }
-    let building = this.building.get(key);
+    // One build at a time per series and record version: a request never waits for a document made for
+    // another version of the patient's record.
+    const buildKey = `${key}|${patientVersionOf(record)}`;
+    let building = this.building.get(buildKey);
     if (!building) {
       building = (async () => {
         try {
           const details = await findInstanceDetails(this.db.sql, ref);
           if (details.length === 0) throw new DicomwebError('NotFound', 'No such series in this archive');
-          const doc = buildMetadataDocument(details);
+          const doc = buildMetadataDocument(details, applied(record));
           this.documents.set(key, doc);
           // Stored in the background: the response does not wait for the blob store.
           this.persist(ref, doc).catch((error: unknown) =>
@@ -224,10 +280,10 @@ export class MetadataService implements OnApplicationBootstrap {
           );
           return doc;
         } finally {
-          this.building.delete(key);
+          this.building.delete(buildKey);
         }
       })();
-      this.building.set(key, building);
+      this.building.set(buildKey, building);
     }
     return building;
   }

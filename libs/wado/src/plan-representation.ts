@@ -87,9 +87,11 @@ export function planFrames(
  * How the pixel data is written when an instance is re-encoded:
  * - none: the instance has no pixel data (only the other elements are re-encoded);
  * - passthrough: the stored pixel bytes are copied (native Little Endian to native Little Endian);
- * - frames: each frame is decoded and encoded in the target syntax.
+ * - frames: each frame is decoded and encoded in the target syntax;
+ * - copy: the stored pixel data as it is, native or encapsulated (the target is the stored syntax: only the
+ *   other elements are written again, e.g. to apply the current patient record).
  */
-export type PixelRewrite = 'none' | 'passthrough' | 'frames';
+export type PixelRewrite = 'none' | 'passthrough' | 'frames' | 'copy';
 
 export type InstancePlan =
   | { kind: 'original'; multipart: boolean; transferSyntaxUid: string }

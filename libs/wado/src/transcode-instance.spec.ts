@@ -146,6 +146,37 @@ describe('transcodeInstance', () => {
     expect(lossy.dataset[Tag.LossyImageCompressionMethod]!.Value).toEqual(['ISO_15444_1']);
   });
 
+  it('copies encapsulated pixel data as stored, fragments and Basic Offset Table, when only the data set changes', async () => {
+    const fragments = [Buffer.from('FRAGMENT-1a'), Buffer.from('F1b.'), Buffer.from('FRAGMENT-2..')];
+    const bytes = await buffer(
+      writePart10({
+        dataset: { ...syntheticDataset(ids), [Tag.PatientName]: { vr: 'PN', Value: [{ Alphabetic: 'Old^Name' }] } },
+        transferSyntaxUid: T.JPEGLSLossless,
+        pixelData: { fragments, basicOffsetTable: [0, 28] },
+        bulkData: () => bulkValue(3000),
+      }),
+    );
+    const s = await scan(bytes);
+    const out = await buffer(
+      await transcodeInstance({
+        dataset: { ...s.dataset, [Tag.PatientName]: { vr: 'PN', Value: [{ Alphabetic: 'New^Name' }] } },
+        storedTransferSyntaxUid: T.JPEGLSLossless,
+        targetTransferSyntaxUid: T.JPEGLSLossless,
+        pixels: 'copy',
+        pixel: s.pixelData,
+        bulk: s.bulk,
+        reader: readerOf(bytes),
+      }),
+    );
+    const result = await scan(out);
+    expect(result.dataset[Tag.PatientName]!.Value).toEqual([{ Alphabetic: 'New^Name' }]);
+    const value = (scanned: typeof s, file: Buffer) =>
+      file.subarray(scanned.pixelData!.offset, scanned.pixelData!.offset + scanned.bulk.at(-1)!.length);
+    // The whole encapsulated value — Basic Offset Table, items, fragments, delimiter — is the stored one.
+    expect(value(result, out).equals(value(s, bytes))).toBe(true);
+    expect(result.pixelData!.basicOffsetTable).toEqual([0, 28]);
+  });
+
   it('writes a data set in an ISO 2022 character set as UTF-8', async () => {
     const src = await stored(T.ExplicitVRLittleEndian);
     const dataset = {

@@ -81,10 +81,20 @@ export async function transcodeInstance(input: TranscodeInstanceInput): Promise<
   const swapOrder = (transferSyntaxOf(from)?.littleEndian ?? true) !== (transferSyntaxOf(to)?.littleEndian ?? true);
 
   let pixelData: PixelDataSource | undefined;
-  if (pixel && input.pixels === 'passthrough') {
-    // Native Little Endian to native Little Endian: the same bytes (PS3.5 §A.1, §A.2, §A.5).
+  if (pixel && (input.pixels === 'passthrough' || (input.pixels === 'copy' && !pixel.encapsulated))) {
+    // Native Little Endian to native Little Endian, or native to the same syntax: the same bytes (PS3.5 §A.1,
+    // §A.2, §A.5).
     const range = { offset: pixel.offset, length: pixel.length ?? 0 };
     pixelData = { tag: pixel.tag, vr: pixel.vr, value: { length: range.length, open: () => reader.stream([range]) } };
+  } else if (pixel && input.pixels === 'copy') {
+    // Encapsulated, to the same syntax: the stored fragments and Basic Offset Table as they are (PS3.5 §A.4);
+    // the table, and an Extended Offset Table in the data set, stay right since every fragment is unchanged.
+    pixelData = {
+      tag: pixel.tag,
+      vr: pixel.vr,
+      basicOffsetTable: pixel.basicOffsetTable,
+      fragments: pixel.fragments.map((range) => ({ length: range.length, open: () => reader.stream([range]) })),
+    };
   } else if (pixel && input.pixels === 'frames') {
     const { encodeFrame, pixelModule: pm } = input;
     if (!encodeFrame || !pm) throw new Error('transcoding frames needs encodeFrame and the pixel module');

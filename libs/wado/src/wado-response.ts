@@ -1,3 +1,4 @@
+import type { CoercionFacts } from '@pacs/auth';
 import type { Readable } from 'node:stream';
 
 /** What a WADO-RS handler answers; the controller writes it. */
@@ -10,6 +11,8 @@ export interface WadoResponse {
   headers: Record<string, string>;
   /** Absent for 304. */
   body?: Buffer | Readable;
+  /** Stored values the body replaces (the current patient record applied): the access's audit record names them. */
+  coercion?: CoercionFacts;
 }
 
 /** 304 (Not Modified) for a request whose If-None-Match matched: the validators, no content (RFC 9110 §15.4.5). */

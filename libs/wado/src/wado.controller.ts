@@ -1,3 +1,4 @@
+import { attachCoercion } from '@pacs/auth';
 import { isValidUid } from '@pacs/dicom';
 import {
   DicomwebError,
@@ -53,21 +54,24 @@ export class WadoController {
   @Get('metadata')
   async studyMetadata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const request = this.metadataRequest(req);
-    await send(reply, await this.metadataService.study(this.locator(req, p), request), ['Accept', 'Accept-Encoding']);
+    await send(req, reply, await this.metadataService.study(this.locator(req, p), request), [
+      'Accept',
+      'Accept-Encoding',
+    ]);
   }
 
   @Get('series/:series/metadata')
   async seriesMetadata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const request = this.metadataRequest(req);
     const locator = this.locator(req, p) as InstanceLocator & { seriesUid: string };
-    await send(reply, await this.metadataService.series(locator, request), ['Accept', 'Accept-Encoding']);
+    await send(req, reply, await this.metadataService.series(locator, request), ['Accept', 'Accept-Encoding']);
   }
 
   @Get('series/:series/instances/:instance/metadata')
   async instanceMetadata(@Param() p: Params, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const request = this.metadataRequest(req);
     const locator = this.locator(req, p) as InstanceAt;
-    await send(reply, await this.metadataService.instance(locator, request), ['Accept', 'Accept-Encoding']);
+    await send(req, reply, await this.metadataService.instance(locator, request), ['Accept', 'Accept-Encoding']);
   }
 
   @Get('series/:series/instances/:instance/frames/:frames')
@@ -79,7 +83,7 @@ export class WadoController {
       singlePart: frameNumbers.length === 1,
     });
     const response = await this.framesService.frames(locator, frameNumbers, acceptable, req.headers['if-none-match']);
-    await send(reply, response, ['Accept']);
+    await send(req, reply, response, ['Accept']);
   }
 
   @Get('series/:series/instances/:instance/bulkdata/*')
@@ -94,7 +98,7 @@ export class WadoController {
       range: req.headers.range,
       ifNoneMatch: req.headers['if-none-match'],
     });
-    await send(reply, response, ['Accept', 'Range']);
+    await send(req, reply, response, ['Accept', 'Range']);
   }
 
   private async instances(level: RetrieveLevel, p: Params, req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -109,7 +113,7 @@ export class WadoController {
       instanceUrl,
       req.headers['if-none-match'],
     );
-    await send(reply, response, ['Accept']);
+    await send(req, reply, response, ['Accept']);
   }
 
   private metadataRequest(req: FastifyRequest): MetadataRequest {
@@ -137,7 +141,15 @@ export class WadoController {
   }
 }
 
-async function send(reply: FastifyReply, response: WadoResponse, vary: readonly string[]): Promise<void> {
+async function send(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  response: WadoResponse,
+  vary: readonly string[],
+): Promise<void> {
+  // The access's audit record (written when the response ends) names what the body sent changed (HEAD sends
+  // no body, so nothing).
+  if (response.coercion && req.method !== 'HEAD') attachCoercion(req, response.coercion);
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
   reply.header('Vary', varyWith(reply.getHeader('vary'), vary));
   reply.code(response.status ?? 200);

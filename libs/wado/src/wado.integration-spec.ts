@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { startWadoTestApp, type WadoTestApp } from '../test/wado-test-app';
+import { multipartParts as parts } from '../test/multipart-parts';
 import { bulkValue, syntheticInstance } from '../test/synthetic-instance';
 import { inflatedKey, seriesMetadataKey, seriesPrefix, transcodedKey } from './derived-keys';
 import { parseMetadataDocument, serializeMetadataDocument } from './metadata-document';
@@ -21,21 +22,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function parts(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary="?([^";]+)"?/.exec(contentType)![1]!;
-  const out: Buffer[] = [];
-  const delimiter = Buffer.from(`--${boundary}`);
-  let at = body.indexOf(delimiter);
-  while (at !== -1) {
-    const start = body.indexOf('\r\n\r\n', at) + 4;
-    const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), start);
-    if (next === -1 || body.subarray(at + delimiter.length, at + delimiter.length + 2).toString() === '--') break;
-    out.push(body.subarray(start, next));
-    at = next + 2;
-  }
-  return out;
 }
 
 describe('WADO-RS derived objects', () => {

@@ -13,6 +13,8 @@ export interface SyntheticOptions {
   transferSyntaxUid?: string;
   /** A bulk data value (OB, over the bulk data threshold) beside the pixel data. */
   withBulk?: boolean;
+  /** Patient module attributes (and Specific Character Set) instead of the default Patient ID. */
+  patient?: DicomJsonDataset;
 }
 
 /** 16-bit unsigned grey frames; sample k of frame f is (k * 7 + f * 13) & 0x0fff. */
@@ -45,6 +47,7 @@ export function syntheticDataset(o: SyntheticOptions & { sop: string }): DicomJs
     [Tag.HighBit]: us(11),
     [Tag.PixelRepresentation]: us(0),
     ...(o.withBulk ? { [Tag.ICCProfile]: { vr: 'OB', BulkDataURI: 'bulkdata/00282000' } } : {}),
+    ...o.patient,
   };
 }
 

@@ -44,12 +44,12 @@ async function scan(bytes: Buffer): Promise<Part10Scan> {
 
 const uidOf = (s: Part10Scan, tag: string) => String(s.dataset[tag]?.Value?.[0] ?? '');
 
-export async function startWadoTestApp(dataDir: string): Promise<WadoTestApp> {
+export async function startWadoTestApp(dataDir: string, overrides: Record<string, string> = {}): Promise<WadoTestApp> {
   const app = await createApp({
     name: 'wado',
     features: [WadoFeature],
     env: {},
-    overrides: { PACS_DATA_DIR: dataDir, PACS_LOG_LEVEL: 'warn' },
+    overrides: { PACS_DATA_DIR: dataDir, PACS_LOG_LEVEL: 'warn', ...overrides },
   });
   const db = app.app.get<IndexDatabase>(INDEX_DATABASE);
   await applyMigrations(db.sql);

@@ -69,6 +69,44 @@ describe('buildAuditRecord', () => {
     });
   });
 
+  it('names the patient record and the attributes a retrieve sent changed (PS3.15 A.5.3.7 Patient participant)', () => {
+    const record = buildAuditRecord(
+      facts('GET', '/dicomweb/studies/1.2/series/3.4/metadata', {
+        coercion: {
+          patient: { patientId: 'P-7', issuer: 'HOSP', version: 3 },
+          instances: [
+            { studyUid: '1.2', seriesUid: '3.4', sopUid: '5.6', tags: ['00100010', '00100030'] },
+            { studyUid: '1.2', seriesUid: '3.4', sopUid: '5.7', tags: ['00100010', '00100030'] },
+            { studyUid: '1.2', seriesUid: '3.4', sopUid: '5.8', tags: ['00100020'] },
+          ],
+        },
+      }),
+    );
+    expect(record.EventIdentification.EventID['csd-code']).toBe('110104');
+    expect(record.ParticipantObjectIdentification[1]).toEqual({
+      ParticipantObjectTypeCode: 1,
+      ParticipantObjectTypeCodeRole: 1,
+      ParticipantObjectIDTypeCode: { 'csd-code': '2', codeSystemName: 'RFC-3881', originalText: 'Patient Number' },
+      ParticipantObjectID: 'P-7^^^HOSP',
+      ParticipantObjectDetail: [{ type: 'PatientRecordVersion', value: '3' }],
+    });
+    expect(record.pacs.coercion).toEqual({
+      patientRecordVersion: 3,
+      coerced: [
+        { tags: ['00100010', '00100030'], SOPInstanceUIDs: ['5.6', '5.7'] },
+        { tags: ['00100020'], SOPInstanceUIDs: ['5.8'] },
+      ],
+    });
+    // Tags, not values: nothing of the record's content is in the record.
+    expect(JSON.stringify(record)).not.toMatch(/Alphabetic|\^Name/);
+  });
+
+  it('has no patient participant and no coercion when the stored values were sent', () => {
+    const record = buildAuditRecord(facts('GET', '/dicomweb/studies/1.2/metadata'));
+    expect(record.ParticipantObjectIdentification).toHaveLength(1);
+    expect(record.pacs.coercion).toBeUndefined();
+  });
+
   it('records a search as a Query (E) with the query base64-encoded (PS3.15 A.5.3.10)', () => {
     const record = buildAuditRecord(facts('GET', '/dicomweb/studies', { query: 'PatientName=M%C3%BCller*' }));
     expect(record.EventIdentification.EventID['csd-code']).toBe('110112');

@@ -8,6 +8,7 @@
 // What the schema has no place for (request id, trace id, route, status, partition) is under "pacs".
 import { AccessAction, type DicomwebResource } from '../dicomweb-resource';
 import type { Principal } from '../principal';
+import type { CoercionFacts } from './coercion';
 
 /** A coded value of the audit schema (PS3.15 A.5.1: csd-code, codeSystemName, originalText). */
 export interface AuditCode {
@@ -42,6 +43,8 @@ const Role = {
 } as const;
 
 const StudyInstanceUidType = code('110180', 'DCM', 'Study Instance UID');
+/** PS3.15 A.5.3.7 (and the other events naming a patient): the Patient participant's ID type. */
+const PatientNumberType = code('2', 'RFC-3881', 'Patient Number');
 
 /** PS3.15 A.5.1 EventActionCode: Create, Read, Update, Delete, Execute. */
 type EventActionCode = 'C' | 'R' | 'U' | 'D' | 'E';
@@ -82,10 +85,10 @@ export interface AuditParticipant {
 }
 
 export interface AuditParticipantObject {
-  /** 2: system object (PS3.15 A.5.1 / RFC 3881 §5.5.1). */
-  ParticipantObjectTypeCode: 2;
-  /** 3: report (a study), 24: query. */
-  ParticipantObjectTypeCodeRole: 3 | 24;
+  /** 1: person (the patient), 2: system object (PS3.15 A.5.1 / RFC 3881 §5.5.1). */
+  ParticipantObjectTypeCode: 1 | 2;
+  /** 1: patient, 3: report (a study), 24: query. */
+  ParticipantObjectTypeCodeRole: 1 | 3 | 24;
   ParticipantObjectIDTypeCode: AuditCode;
   ParticipantObjectID: string;
   /** The query as received, base64 (PS3.15 A.5.3.10). */
@@ -115,6 +118,14 @@ export interface AuditRecord {
     /** The client closed the connection before the response was complete. */
     aborted: boolean;
     partitionId?: number;
+    /**
+     * Attributes the response sent changed (the current patient record applied on retrieval): the record's
+     * version, and the tags replaced with the instances they were replaced in (grouped by the same tags).
+     */
+    coercion?: {
+      patientRecordVersion: number;
+      coerced: { tags: string[]; SOPInstanceUIDs: string[] }[];
+    };
   };
 }
 
@@ -134,6 +145,8 @@ export interface AccessFacts {
   principal?: Principal;
   clientAddress: string;
   serverAddress?: string;
+  /** What the response changed in what it sent (WADO-RS applying the current patient record). */
+  coercion?: CoercionFacts;
 }
 
 const outcomeOf = (status: number, aborted: boolean): EventOutcome =>
@@ -177,6 +190,7 @@ export function buildAuditRecord(facts: AccessFacts): AuditRecord {
       ...(detail.length > 0 ? { ParticipantObjectDetail: detail } : {}),
     });
   }
+  if (facts.coercion) objects.push(patientObject(facts.coercion));
   if (resource.action === AccessAction.Search) {
     objects.push({
       ParticipantObjectTypeCode: 2,
@@ -207,6 +221,33 @@ export function buildAuditRecord(facts: AccessFacts): AuditRecord {
       status: facts.status,
       aborted: facts.aborted,
       ...(principal ? { partitionId: principal.partitionId } : {}),
+      ...(facts.coercion ? { coercion: coercionDetail(facts.coercion) } : {}),
     },
   };
+}
+
+/**
+ * The Patient participant of PS3.15 A.5.3.7 (DICOM Instances Transferred): the patient whose current record the
+ * sent instances carry, identified as HL7 CX (ID^^^issuer, as IHE ATNA does), with the version of the record.
+ */
+function patientObject(coercion: CoercionFacts): AuditParticipantObject {
+  const { patientId, issuer, version } = coercion.patient;
+  return {
+    ParticipantObjectTypeCode: 1,
+    ParticipantObjectTypeCodeRole: 1,
+    ParticipantObjectIDTypeCode: PatientNumberType,
+    ParticipantObjectID: issuer ? `${patientId}^^^${issuer}` : patientId,
+    ParticipantObjectDetail: [{ type: 'PatientRecordVersion', value: String(version) }],
+  };
+}
+
+function coercionDetail(coercion: CoercionFacts): NonNullable<AuditRecord['pacs']['coercion']> {
+  const groups = new Map<string, { tags: string[]; SOPInstanceUIDs: string[] }>();
+  for (const instance of coercion.instances) {
+    const key = instance.tags.join(',');
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { tags: [...instance.tags], SOPInstanceUIDs: [] }));
+    group.SOPInstanceUIDs.push(instance.sopUid);
+  }
+  return { patientRecordVersion: coercion.patient.version, coerced: [...groups.values()] };
 }

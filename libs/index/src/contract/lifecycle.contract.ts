@@ -4,7 +4,7 @@ import { Tag } from '@pacs/dicom';
 import { deleteInstances } from '../delete-instances';
 import type { IndexDatabase } from '../index-database';
 import { writeInstances } from '../index-writer';
-import { findPatientModule, mergePatients, updatePatient } from '../patients';
+import { findPatientModule, findPatientRecord, mergePatients, updatePatient } from '../patients';
 import { findInstances } from '../retrieve';
 import { search, type MatchCondition, type SearchQuery } from '../search';
 import { instanceFixture } from '../testing/fixtures';
@@ -152,10 +152,28 @@ export function describeLifecycleContract(database: () => IndexDatabase): void {
           occurredAt,
           module: { [Tag.PatientName]: { vr: 'PN', Value: [{ Alphabetic: name }] } },
         });
+      const record = () => findPatientRecord(database().sql, { partitionId, studyUid: s1.studyUid });
+      expect(await record()).toMatchObject({ version: 1, updatedBySource: false });
       expect((await update('New^Name', 2000)).kind).toBe('applied');
       expect((await update('New^Name', 2000)).kind).toBe('applied');
       expect(await update('Older^Name', 1000)).toEqual({ kind: 'stale' });
       expect((await studyOf(s1.studyUid))![Tag.PatientName]!.Value).toEqual([{ Alphabetic: 'New^Name' }]);
+      // The version counts changes of the record, not updates received.
+      expect(await record()).toMatchObject({ version: 2, patientId, issuer: '', updatedBySource: true });
+      expect((await update('Newer^Name', 3000)).kind).toBe('applied');
+      const current = await record();
+      expect(current!.version).toBe(3);
+      expect(current!.module[Tag.PatientName]!.Value).toEqual([{ Alphabetic: 'Newer^Name' }]);
+    });
+
+    it('starts a new version when the source first sets a record, even to the values it had', async () => {
+      const patientId = `UPD-${++n}`;
+      const s1 = fixture({ patientId, patientName: 'Same^Name' });
+      await writeInstances(database().sql, [s1]);
+      const record = () => findPatientRecord(database().sql, { partitionId, studyUid: s1.studyUid });
+      const { module } = (await record())!;
+      await updatePatient(database().sql, { partitionId, patientId, issuer: '', occurredAt: 1, module });
+      expect(await record()).toMatchObject({ version: 2, updatedBySource: true, module });
     });
 
     it('creates a patient the index has not seen, whose studies then show the update', async () => {
@@ -183,6 +201,8 @@ export function describeLifecycleContract(database: () => IndexDatabase): void {
       const b = fixture({ patientId: merged, patientName: 'Kim^Keep', birthDate: '19910101' });
       const c = fixture({ patientId: merged, patientName: 'Kim^Keep' });
       await writeInstances(database().sql, [a, b, c]);
+      const recordOf = (studyUid: string) => findPatientRecord(database().sql, { partitionId, studyUid });
+      const before = await recordOf(b.studyUid);
 
       const outcome = await mergePatients(database().sql, {
         partitionId,
@@ -191,6 +211,11 @@ export function describeLifecycleContract(database: () => IndexDatabase): void {
         eventId: 'merge-1',
       });
       expect(outcome.studies).toBe(2);
+      // The moved studies now have the survivor's record: another row, so another (pk, version).
+      const [ra, rb] = [await recordOf(a.studyUid), await recordOf(b.studyUid)];
+      expect(rb).toEqual(ra);
+      expect(rb!.pk).not.toBe(before!.pk);
+      expect(rb!.patientId).toBe(surviving);
       expect(await byPatient(surviving)).toEqual([a.studyUid, b.studyUid, c.studyUid].sort());
       expect(await byPatient(merged)).toEqual([]);
       const moved = await studyOf(b.studyUid);
@@ -231,6 +256,12 @@ export function describeLifecycleContract(database: () => IndexDatabase): void {
         eventId: 'm1',
       });
       let study = await studyOf(sx.studyUid);
+      // The row was renamed: same pk, a new version.
+      expect(await findPatientRecord(database().sql, { partitionId, studyUid: sx.studyUid })).toMatchObject({
+        version: 2,
+        patientId: y,
+        issuer: 'B',
+      });
       expect(study![Tag.PatientID]!.Value).toEqual([y]);
       expect(study![Tag.IssuerOfPatientID]!.Value).toEqual(['B']);
       expect(study![Tag.PatientName]!.Value).toEqual([{ Alphabetic: 'Chain^Xavier' }]);

@@ -1299,6 +1299,7 @@ export const PatientScalarFieldEnum = {
   patientSex: 'patientSex',
   attributes: 'attributes',
   sourceUpdatedAt: 'sourceUpdatedAt',
+  version: 'version',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

@@ -30,12 +30,14 @@ export type PatientAvgAggregateOutputType = {
   pk: number | null
   partitionId: number | null
   sourceUpdatedAt: number | null
+  version: number | null
 }
 
 export type PatientSumAggregateOutputType = {
   pk: bigint | null
   partitionId: number | null
   sourceUpdatedAt: bigint | null
+  version: number | null
 }
 
 export type PatientMinAggregateOutputType = {
@@ -48,6 +50,7 @@ export type PatientMinAggregateOutputType = {
   patientBirthDate: Date | null
   patientSex: string | null
   sourceUpdatedAt: bigint | null
+  version: number | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -62,6 +65,7 @@ export type PatientMaxAggregateOutputType = {
   patientBirthDate: Date | null
   patientSex: string | null
   sourceUpdatedAt: bigint | null
+  version: number | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -77,6 +81,7 @@ export type PatientCountAggregateOutputType = {
   patientSex: number
   attributes: number
   sourceUpdatedAt: number
+  version: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -87,12 +92,14 @@ export type PatientAvgAggregateInputType = {
   pk?: true
   partitionId?: true
   sourceUpdatedAt?: true
+  version?: true
 }
 
 export type PatientSumAggregateInputType = {
   pk?: true
   partitionId?: true
   sourceUpdatedAt?: true
+  version?: true
 }
 
 export type PatientMinAggregateInputType = {
@@ -105,6 +112,7 @@ export type PatientMinAggregateInputType = {
   patientBirthDate?: true
   patientSex?: true
   sourceUpdatedAt?: true
+  version?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -119,6 +127,7 @@ export type PatientMaxAggregateInputType = {
   patientBirthDate?: true
   patientSex?: true
   sourceUpdatedAt?: true
+  version?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -134,6 +143,7 @@ export type PatientCountAggregateInputType = {
   patientSex?: true
   attributes?: true
   sourceUpdatedAt?: true
+  version?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -236,6 +246,7 @@ export type PatientGroupByOutputType = {
   patientSex: string | null
   attributes: runtime.JsonValue | null
   sourceUpdatedAt: bigint | null
+  version: number
   createdAt: Date
   updatedAt: Date
   _count: PatientCountAggregateOutputType | null
@@ -274,6 +285,7 @@ export type PatientWhereInput = {
   patientSex?: Prisma.StringNullableFilter<"Patient"> | string | null
   attributes?: Prisma.JsonNullableFilter<"Patient">
   sourceUpdatedAt?: Prisma.BigIntNullableFilter<"Patient"> | bigint | number | null
+  version?: Prisma.IntFilter<"Patient"> | number
   createdAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   studies?: Prisma.StudyListRelationFilter
@@ -290,6 +302,7 @@ export type PatientOrderByWithRelationInput = {
   patientSex?: Prisma.SortOrderInput | Prisma.SortOrder
   attributes?: Prisma.SortOrderInput | Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   studies?: Prisma.StudyOrderByRelationAggregateInput
@@ -310,6 +323,7 @@ export type PatientWhereUniqueInput = Prisma.AtLeast<{
   patientSex?: Prisma.StringNullableFilter<"Patient"> | string | null
   attributes?: Prisma.JsonNullableFilter<"Patient">
   sourceUpdatedAt?: Prisma.BigIntNullableFilter<"Patient"> | bigint | number | null
+  version?: Prisma.IntFilter<"Patient"> | number
   createdAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Patient"> | Date | string
   studies?: Prisma.StudyListRelationFilter
@@ -326,6 +340,7 @@ export type PatientOrderByWithAggregationInput = {
   patientSex?: Prisma.SortOrderInput | Prisma.SortOrder
   attributes?: Prisma.SortOrderInput | Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PatientCountOrderByAggregateInput
@@ -349,6 +364,7 @@ export type PatientScalarWhereWithAggregatesInput = {
   patientSex?: Prisma.StringNullableWithAggregatesFilter<"Patient"> | string | null
   attributes?: Prisma.JsonNullableWithAggregatesFilter<"Patient">
   sourceUpdatedAt?: Prisma.BigIntNullableWithAggregatesFilter<"Patient"> | bigint | number | null
+  version?: Prisma.IntWithAggregatesFilter<"Patient"> | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Patient"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Patient"> | Date | string
 }
@@ -364,6 +380,7 @@ export type PatientCreateInput = {
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: bigint | number | null
+  version?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   studies?: Prisma.StudyCreateNestedManyWithoutPatientInput
@@ -380,6 +397,7 @@ export type PatientUncheckedCreateInput = {
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: bigint | number | null
+  version?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutPatientInput
@@ -396,6 +414,7 @@ export type PatientUpdateInput = {
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   studies?: Prisma.StudyUpdateManyWithoutPatientNestedInput
@@ -412,6 +431,7 @@ export type PatientUncheckedUpdateInput = {
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   studies?: Prisma.StudyUncheckedUpdateManyWithoutPatientNestedInput
@@ -428,6 +448,7 @@ export type PatientCreateManyInput = {
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: bigint | number | null
+  version?: number
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -443,6 +464,7 @@ export type PatientUpdateManyMutationInput = {
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -458,6 +480,7 @@ export type PatientUncheckedUpdateManyInput = {
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -479,6 +502,7 @@ export type PatientCountOrderByAggregateInput = {
   patientSex?: Prisma.SortOrder
   attributes?: Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -487,6 +511,7 @@ export type PatientAvgOrderByAggregateInput = {
   pk?: Prisma.SortOrder
   partitionId?: Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
 }
 
 export type PatientMaxOrderByAggregateInput = {
@@ -499,6 +524,7 @@ export type PatientMaxOrderByAggregateInput = {
   patientBirthDate?: Prisma.SortOrder
   patientSex?: Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -513,6 +539,7 @@ export type PatientMinOrderByAggregateInput = {
   patientBirthDate?: Prisma.SortOrder
   patientSex?: Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -521,6 +548,7 @@ export type PatientSumOrderByAggregateInput = {
   pk?: Prisma.SortOrder
   partitionId?: Prisma.SortOrder
   sourceUpdatedAt?: Prisma.SortOrder
+  version?: Prisma.SortOrder
 }
 
 export type PatientScalarRelationFilter = {
@@ -581,6 +609,7 @@ export type PatientCreateWithoutStudiesInput = {
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: bigint | number | null
+  version?: number
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -596,6 +625,7 @@ export type PatientUncheckedCreateWithoutStudiesInput = {
   patientSex?: string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: bigint | number | null
+  version?: number
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -627,6 +657,7 @@ export type PatientUpdateWithoutStudiesInput = {
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -642,6 +673,7 @@ export type PatientUncheckedUpdateWithoutStudiesInput = {
   patientSex?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attributes?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   sourceUpdatedAt?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -688,6 +720,7 @@ export type PatientSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   patientSex?: boolean
   attributes?: boolean
   sourceUpdatedAt?: boolean
+  version?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   studies?: boolean | Prisma.Patient$studiesArgs<ExtArgs>
@@ -705,6 +738,7 @@ export type PatientSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   patientSex?: boolean
   attributes?: boolean
   sourceUpdatedAt?: boolean
+  version?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["patient"]>
@@ -720,6 +754,7 @@ export type PatientSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   patientSex?: boolean
   attributes?: boolean
   sourceUpdatedAt?: boolean
+  version?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["patient"]>
@@ -735,11 +770,12 @@ export type PatientSelectScalar = {
   patientSex?: boolean
   attributes?: boolean
   sourceUpdatedAt?: boolean
+  version?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PatientOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "patientId" | "issuer" | "patientName" | "patientNameNorm" | "patientBirthDate" | "patientSex" | "attributes" | "sourceUpdatedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["patient"]>
+export type PatientOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"pk" | "partitionId" | "patientId" | "issuer" | "patientName" | "patientNameNorm" | "patientBirthDate" | "patientSex" | "attributes" | "sourceUpdatedAt" | "version" | "createdAt" | "updatedAt", ExtArgs["result"]["patient"]>
 export type PatientInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   studies?: boolean | Prisma.Patient$studiesArgs<ExtArgs>
   _count?: boolean | Prisma.PatientCountOutputTypeDefaultArgs<ExtArgs>
@@ -769,6 +805,11 @@ export type $PatientPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * occurred_at (Unix ms) of the last patient.updated applied: an older update is stale and skipped.
      */
     sourceUpdatedAt: bigint | null
+    /**
+     * Bumped whenever the attributes change (patient.updated, a merge that renames the row): with pk, the
+     * version of the Patient module WADO-RS applies to the stored instances (their validators include it).
+     */
+    version: number
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["patient"]>
@@ -1205,6 +1246,7 @@ export interface PatientFieldRefs {
   readonly patientSex: Prisma.FieldRef<"Patient", 'String'>
   readonly attributes: Prisma.FieldRef<"Patient", 'Json'>
   readonly sourceUpdatedAt: Prisma.FieldRef<"Patient", 'BigInt'>
+  readonly version: Prisma.FieldRef<"Patient", 'Int'>
   readonly createdAt: Prisma.FieldRef<"Patient", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Patient", 'DateTime'>
 }

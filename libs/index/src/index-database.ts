@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Pool, type PoolClient } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/prisma/client';
+import { lockDataDir, type DataDirLock } from './data-dir-lock';
 import type { Sql } from './sql';
 
 export type IndexDatabaseOptions =
@@ -68,8 +69,18 @@ function pgliteSql(db: PGlite): Sql {
 
 export async function openIndexDatabase(options: IndexDatabaseOptions): Promise<IndexDatabase> {
   if (options.kind === 'pglite') {
-    if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
-    const pglite = await PGlite.create(options.dataDir);
+    let lock: DataDirLock | undefined;
+    if (!options.dataDir.startsWith('memory://')) {
+      mkdirSync(options.dataDir, { recursive: true });
+      lock = lockDataDir(options.dataDir);
+    }
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create(options.dataDir);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     const sql = pgliteSql(pglite);
     return {
@@ -78,8 +89,12 @@ export async function openIndexDatabase(options: IndexDatabaseOptions): Promise<
       sql,
       ping: async () => void (await sql.query('SELECT 1')),
       close: async () => {
-        await prisma.$disconnect();
-        await pglite.close();
+        try {
+          await prisma.$disconnect();
+          await pglite.close();
+        } finally {
+          lock?.release();
+        }
       },
     };
   }

@@ -1,5 +1,6 @@
 export type { Sql } from './sql';
 export { openIndexDatabase, type IndexDatabase, type IndexDatabaseOptions } from './index-database';
+export { DataDirInUseError, lockDataDir, type DataDirLock } from './data-dir-lock';
 export { applyMigrations, listMigrations, migrationsDir, splitStatements, type Migration } from './migrate';
 export {
   writeInstances,

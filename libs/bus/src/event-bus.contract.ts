@@ -407,8 +407,18 @@ export function describeEventBusContract(
               if (!(e instanceof BusUnavailableError) || Date.now() > deadline) throw e;
             }
           }
-          await eventually('after, by the group member', () => grouped.values().includes('after'), 60_000);
-          await eventually('after, by the broadcast subscriber', () => broadcast.values().includes('after'), 60_000);
+          // On a timeout, what the clients said (reconnects, crashes) is the only clue: it goes with the failure.
+          const explained = (e: Error) => {
+            throw new Error(`${e.message}; bus warnings, latest last: ${warnings.slice(-25).join(' | ')}`);
+          };
+          await eventually('after, by the group member', () => grouped.values().includes('after'), 60_000).catch(
+            explained,
+          );
+          await eventually(
+            'after, by the broadcast subscriber',
+            () => broadcast.values().includes('after'),
+            60_000,
+          ).catch(explained);
           const recovered = Date.now();
           expect(grouped.values()[0]).toBe('before');
           console.log(

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { type ContractOptions, describeEventBusContract } from './event-bus.contract';
 import { silentBusLogger } from './event-bus';
 import { KafkaEventBus } from './kafka-event-bus';
@@ -126,4 +126,66 @@ describe('KafkaEventBus latency', () => {
       await bus.close();
     }
   });
+});
+
+describe('KafkaEventBus supervision', () => {
+  it('replaces a consumer that kafkajs stops for good after a crash, and the subscriber goes on receiving', async () => {
+    // kafkajs restarts a consumer after a retriable error only; after any other it disconnects it and emits
+    // CRASH with restart: false. Such a crash is made here on a real consumer of the real broker: its CRASH
+    // listener is captured as it is registered, and called as kafkajs would after disconnecting it.
+    const made: { consumer: Consumer; crash?: (event: { payload: { error: Error; restart: boolean } }) => void }[] = [];
+    const original = Kafka.prototype.consumer;
+    const spy = jest.spyOn(Kafka.prototype, 'consumer').mockImplementation(function (this: Kafka, config) {
+      const consumer = original.call(this, config);
+      const entry: (typeof made)[number] = { consumer };
+      const on = consumer.on.bind(consumer) as (event: string, listener: (e: unknown) => void) => () => void;
+      consumer.on = ((event: string, listener: (e: unknown) => void) => {
+        if (event === consumer.events.CRASH) entry.crash = listener;
+        return on(event, listener);
+      }) as Consumer['on'];
+      made.push(entry);
+      return consumer;
+    });
+    const warnings: string[] = [];
+    const bus = new KafkaEventBus({
+      brokers,
+      clientId: 'pacs-bus-supervision',
+      topicPrefix: `${runPrefix}supervision.`,
+      logger: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+      heartbeatIntervalMs: 300,
+      sessionTimeoutMs: 10_000,
+    });
+    try {
+      const got: string[] = [];
+      await bus.subscribe({
+        topic: Topic.InstanceStored,
+        group: 'supervised',
+        handler: async (batch) => void got.push(...batch.map((m) => new TextDecoder().decode(m.value))),
+      });
+      const send = (value: string) =>
+        bus.publish([{ topic: Topic.InstanceStored, key: 'k', value: new TextEncoder().encode(value) }]);
+      const arrives = async (value: string) => {
+        const deadline = Date.now() + 60_000;
+        while (!got.includes(value)) {
+          if (Date.now() > deadline) throw new Error(`"${value}" never arrived; bus warnings: ${warnings.join(' | ')}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      await send('before');
+      await arrives('before');
+      expect(made).toHaveLength(1);
+
+      const dead = made[0]!;
+      await dead.consumer.disconnect();
+      dead.crash!({ payload: { error: new Error('not retriable'), restart: false } });
+      await send('after');
+      await arrives('after');
+      expect(made).toHaveLength(2);
+      expect(warnings.some((w) => w.includes('crashed, replacing it'))).toBe(true);
+      expect(got.filter((v) => v === 'before')).toHaveLength(1); // the replacement went on from the commit
+    } finally {
+      spy.mockRestore();
+      await bus.close();
+    }
+  }, 120_000);
 });

@@ -79,6 +79,10 @@ interface ConsumeSpec {
   onJoin?(consumer: Consumer): void;
 }
 
+/** A consumer kafkajs gave up on is replaced after 1 s, then 2 s, 4 s… at most 30 s apart. */
+const reviveInitialDelayMs = 1_000;
+const reviveMaxDelayMs = 30_000;
+
 const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
 
 function headersOf(raw: IHeaders | undefined): Record<string, string> {
@@ -357,6 +361,52 @@ export class KafkaEventBus implements EventBus {
 
   private async consume(spec: ConsumeSpec): Promise<Subscription> {
     if (this.closed) throw new BusUnavailableError('the event bus is closed');
+    const abort = new AbortController();
+    let current: Consumer | undefined;
+    let closing: Promise<void> | undefined;
+    let revival: NodeJS.Timeout | undefined;
+    // kafkajs restarts a consumer by itself after a retriable error only; after any other (a group
+    // coordinator that answers oddly while a broker restarts, say) it leaves it disconnected for good, and
+    // the subscriber would never get another message. Such a consumer is replaced, with a growing delay,
+    // for as long as the subscription is open.
+    const revive = (attempt: number): void => {
+      if (closing || this.closed) return;
+      const delayMs = Math.min(reviveMaxDelayMs, reviveInitialDelayMs * 2 ** attempt);
+      revival = setTimeout(() => {
+        revival = undefined;
+        if (closing || this.closed) return;
+        this.startConsumer(spec, abort.signal, () => revive(0)).then(
+          (consumer) => {
+            if (closing || this.closed) void consumer.disconnect().catch(() => {});
+            else current = consumer;
+          },
+          (error: unknown) => {
+            this.logger.warn(`kafka consumer ${spec.groupId} could not be started again, retrying`, {
+              error: describeError(error),
+            });
+            revive(attempt + 1);
+          },
+        );
+      }, delayMs);
+      revival.unref?.();
+    };
+    current = await this.startConsumer(spec, abort.signal, () => revive(0));
+    const subscription: Subscription = {
+      close: () =>
+        (closing ??= (async () => {
+          abort.abort();
+          if (revival) clearTimeout(revival);
+          // Waits for the running batch (committed if its handler resolved), then leaves the group.
+          await current?.disconnect().catch(() => {});
+          this.subscriptions.delete(subscription);
+        })()),
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** A consumer of `spec` that runs; `onDead` when kafkajs stops it for good (a crash it does not restart). */
+  private async startConsumer(spec: ConsumeSpec, signal: AbortSignal, onDead: () => void): Promise<Consumer> {
     const { topic, groupId, maxBatchSize, handler, label } = spec;
     const name = topicName(this.prefix, topic);
     const consumer = this.kafka.consumer({
@@ -370,11 +420,11 @@ export class KafkaEventBus implements EventBus {
       // broker has expired the old membership (at most sessionTimeoutMs).
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
-    const abort = new AbortController();
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.warn(`kafka consumer ${groupId} crashed${payload.restart ? ', restarting' : ''}`, {
+      this.logger.warn(`kafka consumer ${groupId} crashed${payload.restart ? ', restarting' : ', replacing it'}`, {
         error: describeError(payload.error),
       });
+      if (!payload.restart) onDead();
     });
     const { onJoin } = spec;
     if (onJoin) consumer.on(consumer.events.GROUP_JOIN, () => onJoin(consumer));
@@ -392,7 +442,7 @@ export class KafkaEventBus implements EventBus {
           const received = batch.messages.map((m) => this.received(topic, batch.partition, m));
           for (let i = 0; i < received.length; i += maxBatchSize) {
             const result = await deliverBatch(received.slice(i, i + maxBatchSize), handler, this.policy, {
-              signal: abort.signal,
+              signal,
               stopped: () => !payload.isRunning() || payload.isStale(),
               heartbeat: () => payload.heartbeat(),
               commit: (last) => spec.commit(payload, last),
@@ -409,18 +459,7 @@ export class KafkaEventBus implements EventBus {
       await consumer.disconnect().catch(() => {});
       throw toBusError(error, 'subscribe');
     }
-    let closing: Promise<void> | undefined;
-    const subscription: Subscription = {
-      close: () =>
-        (closing ??= (async () => {
-          abort.abort();
-          // Waits for the running batch (committed if its handler resolved), then leaves the group.
-          await consumer.disconnect().catch(() => {});
-          this.subscriptions.delete(subscription);
-        })()),
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return consumer;
   }
 
   private received(topic: Topic, partition: number, message: KafkaMessage): ReceivedMessage {

@@ -90,6 +90,31 @@ describe('multipartRelated', () => {
     expect(endless.destroyed).toBe(true);
   });
 
+  it('releases a part whose header was written when the output is destroyed before its body is read', async () => {
+    const bodies = [Readable.from([Buffer.from('first')]), new Readable({ read() {} })];
+    const { stream } = multipartRelated(
+      bodies.map((body) => ({ headers: {}, body })),
+      { type: 'application/octet-stream' },
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    let seen = '';
+    while (!/--\S+\r\n\r\n$/.test(seen) || !seen.includes('first')) {
+      seen += String(((await iterator.next()).value as Buffer).toString('latin1'));
+    }
+    // The output stops right after the second part's header: its body, opened and never read, is released.
+    stream.destroy();
+    await tick();
+    await tick();
+    expect(bodies[1]!.destroyed).toBe(true);
+  });
+
+  it('releases the part whose header is refused', async () => {
+    const body = new Readable({ read() {} });
+    const { stream } = multipartRelated([{ headers: { 'Bad Name': 'x' }, body }], { type: 'application/dicom' });
+    await expect(collect(stream)).rejects.toThrow(/Invalid multipart part header/);
+    expect(body.destroyed).toBe(true);
+  });
+
   it('asks for the next part only when the previous one is written', async () => {
     const asked: number[] = [];
     async function* parts(): AsyncGenerator<OutgoingPart> {

@@ -39,37 +39,58 @@ export function multipartRelated(
   const boundary = options.boundary ?? newBoundary();
   if (!isValidBoundary(boundary)) throw new Error(`Invalid multipart boundary: ${JSON.stringify(boundary)}`);
   const contentType = formatMediaType(MediaTypes.multipartRelated, { type: options.type, ...options.params, boundary });
-  return { contentType, stream: Readable.from(writeParts(parts, boundary), { objectMode: false }) };
+  const held: Held = {};
+  const stream = Readable.from(writeParts(parts, boundary, held), { objectMode: false });
+  // Destroying the stream returns the generator, but only once it stops at a yield: if it is waiting for a
+  // part's body that sends nothing (a stalled source), it would wait on, and the body stay open. That body
+  // is destroyed first; the wait then ends in an error and the generator cleans up.
+  const destroyGenerator = stream._destroy.bind(stream);
+  stream._destroy = (error, callback) => {
+    if (held.body && !held.body.destroyed) held.body.destroy();
+    destroyGenerator(error, callback);
+  };
+  return { contentType, stream };
+}
+
+/** The body of the part being written, while it is not read to its end. */
+interface Held {
+  body?: Readable;
 }
 
 async function* writeParts(
   parts: AsyncIterable<OutgoingPart> | Iterable<OutgoingPart>,
   boundary: string,
+  held: Held,
 ): AsyncGenerator<Buffer> {
   let first = true;
   for await (const part of parts) {
-    let head = `${first ? '' : '\r\n'}--${boundary}\r\n`;
-    for (const [name, value] of Object.entries(part.headers)) {
-      if (!headerName.test(name) || invalidValueChar.test(value)) {
-        throw new Error(`Invalid multipart part header: ${JSON.stringify(name)}`);
+    // From here the part's body is ours: whether this generator stops while it writes the part's header
+    // (the response was destroyed, or a header is invalid) or its body, an unread body is released then,
+    // not left open until garbage collection.
+    let reader: ChunkReader | undefined;
+    let complete = false;
+    if (!Buffer.isBuffer(part.body)) held.body = part.body;
+    try {
+      let head = `${first ? '' : '\r\n'}--${boundary}\r\n`;
+      for (const [name, value] of Object.entries(part.headers)) {
+        if (!headerName.test(name) || invalidValueChar.test(value)) {
+          throw new Error(`Invalid multipart part header: ${JSON.stringify(name)}`);
+        }
+        head += `${name}: ${value}\r\n`;
       }
-      head += `${name}: ${value}\r\n`;
-    }
-    yield Buffer.from(`${head}\r\n`, 'latin1');
-    first = false;
-    if (Buffer.isBuffer(part.body)) {
-      if (part.body.length > 0) yield part.body;
-    } else {
-      const reader = new ChunkReader(part.body);
-      let complete = false;
-      try {
+      yield Buffer.from(`${head}\r\n`, 'latin1');
+      first = false;
+      if (Buffer.isBuffer(part.body)) {
+        if (part.body.length > 0) yield part.body;
+      } else {
+        reader = new ChunkReader(part.body);
         for (let chunk = await reader.next(); chunk !== null; chunk = await reader.next()) yield chunk;
-        complete = true;
-      } finally {
-        reader.release();
-        // Stopped early (the response was destroyed, or the part failed): release the part's source.
-        if (!complete && !part.body.destroyed) part.body.destroy();
       }
+      complete = true;
+    } finally {
+      held.body = undefined;
+      reader?.release();
+      if (!complete && !Buffer.isBuffer(part.body) && !part.body.destroyed) part.body.destroy();
     }
   }
   yield Buffer.from(`${first ? '' : '\r\n'}--${boundary}--\r\n`, 'latin1');

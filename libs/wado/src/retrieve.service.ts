@@ -38,6 +38,9 @@ interface Planned {
   coercion?: PatientCoercion;
 }
 
+/** How many parts of a multipart retrieve are opened ahead of the one being sent. */
+const partsAhead = 4;
+
 /** Sent as the stored bytes, bit for bit: the length is known before reading them. */
 const sendsOriginal = (p: Planned): boolean => p.plan.kind === 'original' && !p.coercion;
 
@@ -123,10 +126,32 @@ export class RetrieveService {
     // single instance is an error status, not a cut body.
     const firstBody = await this.body(first);
     const bodyOf = (p: Planned) => this.body(p);
+    // The next parts are opened while this one is sent (partsAhead of them, each reading at most one chunk
+    // ahead): a series of small instances is otherwise one open (and cache lookup) after another between the
+    // parts, with the connection idle.
     async function* parts(): AsyncGenerator<OutgoingPart> {
-      for (let k = 0; k < planned.length; k++) {
-        const p = planned[k]!;
-        yield { headers: partHeaders(p), body: k === 0 ? firstBody : await bodyOf(p) };
+      const ahead: Promise<Readable>[] = [];
+      let opened = 1;
+      const openMore = () => {
+        while (ahead.length < partsAhead && opened < planned.length) {
+          const body = bodyOf(planned[opened++]!);
+          body.catch(() => {}); // awaited (and its error thrown) at its turn
+          ahead.push(body);
+        }
+      };
+      try {
+        for (let k = 0; k < planned.length; k++) {
+          const body = k === 0 ? firstBody : await ahead.shift()!;
+          openMore();
+          yield { headers: partHeaders(planned[k]!), body };
+        }
+      } finally {
+        // Cut short (the client went away, or a part failed): the parts opened ahead are released.
+        for (const body of ahead)
+          body.then(
+            (b) => b.destroy(),
+            () => {},
+          );
       }
     }
     const boundary = boundaryOf(etag);

@@ -1,7 +1,8 @@
 // The WADO-RS feature in its own process (embedded adapters): the derived objects it keeps in the blob store
 // and how requests use them. The DICOMweb behaviour seen from clients is in conformance/dicomweb.suite.ts.
 import { generateUid, Tag, TransferSyntaxUid } from '@pacs/dicom';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -162,4 +163,67 @@ describe('WADO-RS derived objects', () => {
     expect((await fetch(`${t.baseUrl}/studies/${study}/series/1.2.3.4.5/metadata`)).status).toBe(404);
     expect((await fetch(`${t.baseUrl}/studies/${study}/series/1..2/metadata`)).status).toBe(400);
   });
+});
+
+describe('WADO-RS series retrieve cut short by the client', () => {
+  let dataDir: string;
+  let t: WadoTestApp;
+  const study = generateUid();
+  const series = generateUid();
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wado-cut-'));
+    t = await startWadoTestApp(dataDir);
+    // Large enough that a part is still being sent when the client goes (each part is opened a few ahead).
+    for (let n = 1; n <= 12; n++) {
+      await t.ingest((await syntheticInstance({ study, series, instanceNumber: n, rows: 512, columns: 512 })).bytes);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Files of the data folder this process holds open. */
+  const openBlobs = (): string[] =>
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.startsWith(dataDir) && !target.includes('/index') ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  it('releases the stored objects it had opened, the part being sent and those opened ahead, and keeps serving', async () => {
+    const url = `${t.baseUrl}/studies/${study}/series/${series}`;
+    const complete = await fetch(url, { headers: { Accept: 'multipart/related; type="application/dicom"' } });
+    const whole = Buffer.from(await complete.arrayBuffer());
+    expect(whole.length).toBeGreaterThan(12 * 512 * 512 * 2);
+
+    const opened: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpGet(url, { headers: { Accept: 'multipart/related; type="application/dicom"' } }, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.once('data', () => {
+            opened.push(openBlobs().length);
+            req.destroy(); // the client goes after the first bytes
+            resolve();
+          });
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+      });
+      // Released at once, not when the garbage collector finds them.
+      await until(
+        'the opened objects to be released',
+        async () => (openBlobs().length === 0 ? true : undefined),
+        3_000,
+      );
+    }
+    // While it was sent: the part being sent and a few opened ahead, never the whole series.
+    expect(Math.max(...opened)).toBeLessThanOrEqual(6);
+    const again = await fetch(url, { headers: { Accept: 'multipart/related; type="application/dicom"' } });
+    expect(Buffer.from(await again.arrayBuffer()).equals(whole)).toBe(true);
+  }, 60_000);
 });

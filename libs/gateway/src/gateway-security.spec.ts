@@ -23,7 +23,13 @@ describe('gateway with authentication on', () => {
     };
     service = await startProbe(auth, serviceSpans, undefined, 'qido');
     gateway = await startProbe(
-      { ...auth, PACS_QIDO_URL: service.base, PACS_WADO_URL: service.base, PACS_STOW_URL: service.base },
+      {
+        ...auth,
+        PACS_QIDO_URL: service.base,
+        PACS_WADO_URL: service.base,
+        PACS_STOW_URL: service.base,
+        PACS_WORKLIST_URL: service.base,
+      },
       gatewaySpans,
       [GatewayFeature],
       'gateway',
@@ -84,6 +90,19 @@ describe('gateway with authentication on', () => {
     });
     expect(response.headers.get('vary')).toBe('Accept-Encoding, Origin');
     expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+  });
+
+  it('passes a DICOM JSON body through unread (UPS-RS create), for the service to parse', async () => {
+    const token = issuer.sign({ scope: 'dicomweb.write' });
+    const workitem = [{ '00741000': { vr: 'CS', Value: ['SCHEDULED'] } }];
+    const response = await fetch(`${gateway.base}/dicomweb/workitems?1.2.3`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/dicom+json' },
+      body: JSON.stringify(workitem),
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ received: workitem });
   });
 
   it('is refused by the service when a request reaches it without going through the gateway', async () => {

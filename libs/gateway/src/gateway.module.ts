@@ -27,17 +27,24 @@ export class GatewayRoutes implements OnModuleInit {
 
   onModuleInit(): void {
     const app = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    app.route({
-      method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-      url: '/dicomweb/*',
-      handler: async (request, reply) => {
-        const path = request.url.slice('/dicomweb'.length).split('?')[0]!;
-        const upstream = routeOf(request.method, path);
-        if (!upstream) throw new DicomwebError('NotFound', 'No DICOMweb resource at this path');
-        const base = this.upstreams[upstream];
-        if (!base) throw new DicomwebError('NotImplemented', `This deployment has no ${upstream} service`);
-        await proxy(request, reply, new URL(base));
-      },
+    // Every body passes through as it came. The process-wide parsers read DICOM JSON bodies (UPS-RS create and
+    // update) before the handler runs, which would leave the proxy nothing to send and the service waiting for
+    // Content-Length bytes: the gateway's route lives in a scope of its own that parses no body at all.
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      scope.route({
+        method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+        url: '/dicomweb/*',
+        handler: async (request, reply) => {
+          const path = request.url.slice('/dicomweb'.length).split('?')[0]!;
+          const upstream = routeOf(request.method, path);
+          if (!upstream) throw new DicomwebError('NotFound', 'No DICOMweb resource at this path');
+          const base = this.upstreams[upstream];
+          if (!base) throw new DicomwebError('NotImplemented', `This deployment has no ${upstream} service`);
+          await proxy(request, reply, new URL(base));
+        },
+      });
     });
   }
 }

@@ -1,9 +1,12 @@
 // Security promises (DESIGN.md §8) every deployment must keep with PACS_AUTH_MODE=jwt — the embedded process
 // and the cluster behind its gateway run this same suite: nothing DICOMweb is reachable without a valid token,
-// scopes decide what a token may do, partitions never see each other's studies, and every access leaves exactly
-// one audit record.
+// scopes decide what a token may do, partitions never see each other's studies, every access leaves exactly
+// one audit record, and our own calls to the API (an HL7 order becoming a UPS workitem) pass with the token of
+// the service client (client credentials grant at the issuer's token endpoint).
 import { Tag } from '@pacs/dicom';
+import { MllpClient } from '@pacs/hl7v2';
 import { TestIssuer } from '../libs/auth/test/token-issuer';
+import { ormO01 } from '../libs/hl7/fixtures/messages';
 import { makeCtSeries, sha256, type GeneratedInstance } from './support/fixtures';
 import { splitMultipart, stowBody, stowContentType } from './support/http';
 import { Readable } from 'node:stream';
@@ -15,10 +18,16 @@ export interface SecureTarget {
   auditRecords(): Promise<Record<string, any>[]>;
   /** The ordinary log lines, when the target can show them (the embedded process). */
   logText?(): string;
+  /** The MLLP port of its hl7 feature. */
+  mllpPort: number;
   close(): Promise<void>;
 }
 
-/** The settings of the target: issuer, audience, partitions radiology=1 / cardiology=2 by claim "tenant". */
+/**
+ * The settings of the target: issuer, audience, partitions radiology=1 / cardiology=2 by claim "tenant", and the
+ * service client (registered with the issuer, acting in radiology: partition 1, where HL7 orders go). The
+ * target says where the token endpoint is: discovered from the issuer, or PACS_SERVICE_TOKEN_URL.
+ */
 export interface SecuritySetup {
   issuer: TestIssuer;
   settings: Record<string, string>;
@@ -34,6 +43,12 @@ export function describeSecurity(name: string, start: (setup: SecuritySetup) => 
     const patientName = 'Vertraulich^Henriette';
     const patientId = `SEC-${process.pid}-${Date.now()}`;
     const token = (tenant: string, scope: string) => issuer.sign({ tenant, scope, sub: `${tenant}-user` });
+    const serviceClient = { id: 'pacs-services', secret: `service-secret-${process.pid}` };
+    issuer.registerClient(serviceClient.id, {
+      secret: serviceClient.secret,
+      scopes: ['dicomweb.read', 'dicomweb.write'],
+      claims: { tenant: 'radiology' },
+    });
     // Signed once the target started: serving the JWKS gives the issuer its URL (the iss claim).
     let radiology: string;
     let cardiology: string;
@@ -70,6 +85,8 @@ export function describeSecurity(name: string, start: (setup: SecuritySetup) => 
           PACS_OIDC_AUDIENCE: issuer.audience,
           PACS_AUTH_PARTITION_CLAIM: 'tenant',
           PACS_AUTH_PARTITIONS: 'radiology=1,cardiology=2',
+          PACS_SERVICE_CLIENT_ID: serviceClient.id,
+          PACS_SERVICE_CLIENT_SECRET: serviceClient.secret,
         },
       });
       radiology = token('radiology', 'dicomweb.read dicomweb.write');
@@ -158,12 +175,60 @@ export function describeSecurity(name: string, start: (setup: SecuritySetup) => 
       });
     });
 
+    it('turns an HL7 order into a UPS workitem: the hl7 feature calls UPS-RS with the service client’s token', async () => {
+      const n = `${process.pid}${Date.now() % 1_000_000}`;
+      const ids = {
+        placer: `SECPLC${n}`,
+        filler: `SECFIL${n}`,
+        accession: `SECACC${n}`,
+        requestedProcedureId: `SECRP${n}`,
+        spsId: `SECSPS${n}`,
+        studyUid: `1.2.826.0.1.3680043.8.498.77${n}`,
+        patientId: `SECPAT${n}`,
+      };
+      const mllp = new MllpClient({ host: '127.0.0.1', port: target.mllpPort, maxAttempts: 1 });
+      try {
+        // ORM^O01 (IHE RAD-4), as a RIS sends it: AA only once the worklist created the workitem.
+        const { code, text } = await mllp.send(ormO01(`SECORM${n}`, ids));
+        expect([code, text]).toEqual(['AA', expect.stringMatching(/created/i)]);
+      } finally {
+        await mllp.close();
+      }
+      expect(issuer.tokenRequests).toContainEqual(expect.objectContaining({ clientId: serviceClient.id, status: 200 }));
+      // The workitem is in partition 1: a radiology user finds it, cardiology does not.
+      const workitems = async (bearer: string) => {
+        const response = await request(`/workitems?PatientID=${ids.patientId}`, bearer, {
+          headers: { accept: 'application/dicom+json' },
+        });
+        return response.status === 204 ? [] : (JSON.parse(response.body.toString()) as Dataset[]);
+      };
+      const [workitem, ...others] = await workitems(radiology);
+      expect(others).toEqual([]);
+      expect(workitem![Tag.ProcedureStepState]?.Value).toEqual(['SCHEDULED']);
+      expect(workitem![Tag.StudyInstanceUID]?.Value).toEqual([ids.studyUid]);
+      expect(await workitems(cardiology)).toEqual([]);
+      // Audited like any access, with the service client as the requestor.
+      let created: Record<string, any> | undefined;
+      for (let i = 0; i < 200 && !created; i++) {
+        created = (await target.auditRecords()).find(
+          (r) => r.pacs?.method === 'POST' && r.pacs?.route === '/dicomweb/workitems' && r.pacs?.status === 201,
+        );
+        if (!created) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(created).toMatchObject({
+        ActiveParticipant: [{ UserID: serviceClient.id, UserIsRequestor: true }, { UserIsRequestor: false }],
+        pacs: { partitionId: 1 },
+      });
+    });
+
     it('never writes a token, nor a patient name of a query, to the ordinary log', async () => {
       if (!target.logText) return; // the cluster's processes log to their own stdout
       await stow(radiology, series);
       await search(radiology, `PatientName=${encodeURIComponent(patientName)}`);
       const log = target.logText();
       expect(log).toContain('"msg":"request"');
+      expect(log).toContain('"msg":"service client: access token obtained"');
+      expect(log).not.toContain(serviceClient.secret);
       for (const secret of [radiology, radiology.split('.')[2]!]) expect(log).not.toContain(secret);
       for (const phi of ['Vertraulich', encodeURIComponent('Vertraulich'), patientName]) expect(log).not.toContain(phi);
     });

@@ -48,6 +48,10 @@ export const chartManaged: Readonly<Record<string, { readonly value: string; rea
   PACS_WORKLIST_URL: { value: 'http://<fullname>-hl7:8080', why: 'gateway only: UPS-RS and priors' },
   PACS_HL7_MLLP_PORT: { value: 'mllp.port (2575)', why: 'hl7 only' },
   PACS_DICOMWEB_INTERNAL_URL: { value: 'http://<fullname>-gateway:8080/dicomweb', why: 'hl7 only' },
+  PACS_SERVICE_CLIENT_ID: {
+    value: 'oidc.serviceClient.clientId',
+    why: 'hl7 only, with its secret PACS_SERVICE_CLIENT_SECRET from oidc.serviceClient.clientSecret',
+  },
 };
 
 function loadSettings(): Record<string, SettingLike> {
@@ -134,7 +138,8 @@ function markdown(settings: Record<string, SettingLike>): string {
     '',
     'With the Helm chart (docs/deploy.md): a non-secret setting is one line under `config:` (every service) or',
     '`services.<name>.config:` (one service), checked by `values.schema.json`; a secret comes from an existing',
-    'Secret through `postgresql.secretEnv`, `s3.secretEnv` or `kafka.secretEnv`, and is refused under `config:`.',
+    'Secret through `postgresql.secretEnv`, `s3.secretEnv`, `kafka.secretEnv` or `oidc.serviceClient.clientSecret`,',
+    'and is refused under `config:`.',
     '',
   ];
   for (const group of groups) {

@@ -153,6 +153,9 @@ refused=(
   "mllp.service.type=NodePort"
   "services.qido.autoscaling.kafkaLag.enabled=true,services.qido.autoscaling.kafkaLag.metricName="
   "postgresql.secretEnv.PACS_DATABASE_URL.name="            # a Secret reference without a name
+  "oidc.serviceClient.clientId=pacs,oidc.serviceClient.clientSecret.name=" # idem
+  "config.PACS_SERVICE_CLIENT_ID=pacs"                      # set by the chart (oidc.serviceClient.clientId)
+  "config.PACS_SERVICE_CLIENT_SECRET=abc"                   # a secret among the plain settings
   "securityContext.runAsUser=0"
 )
 for set in "${refused[@]}"; do

@@ -170,6 +170,7 @@ describe('settings the chart sets itself', () => {
       else if (name === 'PACS_HL7_MLLP_PORT') expect(own('hl7')[name]).toBe('2575');
       else if (name === 'PACS_DICOMWEB_INTERNAL_URL')
         expect(own('hl7')[name]).toBe('http://pacs-gateway:8080/dicomweb');
+      else if (name === 'PACS_SERVICE_CLIENT_ID') expect(own('hl7')[name]).toBe('');
       else expect(shared[name]).toBe(chartManaged[name].value);
     }
   });

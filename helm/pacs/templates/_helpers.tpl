@@ -147,6 +147,8 @@ PACS_DATA_DIR: /tmp/pacs
 {{- end }}
 {{- if eq .name "hl7" }}
 {{- $_ := set $out "PACS_HL7_MLLP_PORT" (include "pacs.envValue" $root.Values.mllp.port) }}
+{{- /* The client its calls to the DICOMweb API act as (PACS_AUTH_MODE=jwt); its secret: pacs.secretEnv. */}}
+{{- $_ := set $out "PACS_SERVICE_CLIENT_ID" $root.Values.oidc.serviceClient.clientId }}
 {{- /* Orders become UPS workitems and priors are warmed through the DICOMweb API, i.e. the gateway. */}}
 {{- $_ := set $out "PACS_DICOMWEB_INTERNAL_URL" (printf "http://%s:%s/dicomweb" (include "pacs.componentName" (dict "root" $root "name" "gateway")) (include "pacs.httpPort" $root)) }}
 {{- end }}
@@ -158,7 +160,10 @@ PACS_DATA_DIR: /tmp/pacs
 {{- toYaml $out }}
 {{- end }}
 
-{{/* Secret environment variables of the dependencies a component uses. */}}
+{{/*
+Secret environment variables of the dependencies a component uses, and hl7's service client secret (with a
+client id only: without one there is no Secret to read).
+*/}}
 {{- define "pacs.secretEnv" -}}
 {{- $root := .root }}
 {{- range $dependency := (include "pacs.dependenciesOf" . | fromYaml).list }}
@@ -169,6 +174,14 @@ PACS_DATA_DIR: /tmp/pacs
       name: {{ $ref.name }}
       key: {{ $ref.key }}
 {{- end }}
+{{- end }}
+{{- $client := $root.Values.oidc.serviceClient }}
+{{- if and (eq .name "hl7") $client.clientId }}
+- name: PACS_SERVICE_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $client.clientSecret.name }}
+      key: {{ $client.clientSecret.key }}
 {{- end }}
 {{- end }}
 

@@ -1,9 +1,18 @@
 // @pacs/auth — who may do what: bearer JWT authentication (OIDC issuer's JWKS), authorization by scope and
-// partition, and the audit trail of every DICOMweb access (docs/architecture.md, "Security").
+// partition, the audit trail of every DICOMweb access, and the access tokens of our own calls to the API
+// (client credentials grant; docs/architecture.md, "Security").
 export { AuthError, bearerChallenge } from './auth-error';
 export { Authenticator, type AuthenticatorOptions } from './authenticator';
 export { AuthConfigError, createAuthentication, type Authentication } from './create-authenticator';
 export { clientAddressResolver } from './client-address';
+export {
+  ClientCredentialsTokenSource,
+  ServiceTokenError,
+  type AccessTokenSource,
+  type ClientCredentialsOptions,
+  type ServiceTokenLogger,
+} from './client-credentials';
+export { createServiceCredentials, type ServiceCredentials } from './create-service-credentials';
 export { AccessAction, dicomwebResourceOf, type DicomwebResource } from './dicomweb-resource';
 export {
   KeySetUnavailableError,

@@ -330,6 +330,37 @@ export const settings = {
     '',
     'Comma-separated pairs of a claim value and a partition id, e.g. "radiology=1,cardiology=2". Empty: one archive, every token acts in partition 1. Set: a token whose partition claim is not listed is refused (403).',
   ),
+  PACS_SERVICE_CLIENT_ID: setting(
+    'security',
+    z.string(),
+    '',
+    "OAuth 2.0 client the hl7 and worklist features act as when they call this deployment's DICOMweb API (PACS_DICOMWEB_INTERNAL_URL) with PACS_AUTH_MODE=jwt: orders become UPS workitems, completed workitems are searched, priors are prefetched. Its access tokens come from the client credentials grant (RFC 6749 §4.4). With PACS_AUTH_PARTITIONS set, its tokens must name partition 1 (where HL7 orders go). Empty with jwt: those calls are not made (orders are answered AE, so the RIS sends them again) and the service warns at start.",
+  ),
+  PACS_SERVICE_CLIENT_SECRET: setting(
+    'security',
+    z.string(),
+    '',
+    'Secret of PACS_SERVICE_CLIENT_ID, sent to the token endpoint in the Authorization header (client_secret_basic, RFC 6749 §2.3.1).',
+    { secret: true },
+  ),
+  PACS_SERVICE_TOKEN_URL: setting(
+    'security',
+    url,
+    '',
+    "Token endpoint of the client credentials grant. Empty: the token_endpoint of PACS_OIDC_ISSUER's /.well-known/openid-configuration.",
+  ),
+  PACS_SERVICE_SCOPES: setting(
+    'security',
+    list,
+    'dicomweb.read,dicomweb.write',
+    "Comma-separated scopes PACS_SERVICE_CLIENT_ID asks for (sent space-separated, RFC 6749 §3.3): dicomweb.read for UPS-RS searches and the priors' metadata and thumbnails, dicomweb.write for UPS-RS create and update. Empty: no scope parameter (the issuer's default scopes of the client).",
+  ),
+  PACS_SERVICE_AUDIENCE: setting(
+    'security',
+    z.string(),
+    '',
+    "Sent as the audience parameter of the token request, for issuers that choose a token's aud by it (e.g. Auth0); the token's aud must name one of PACS_OIDC_AUDIENCE. Empty: not sent.",
+  ),
   PACS_AUDIT_LOG: setting(
     'security',
     z.string().min(1),

@@ -10,7 +10,7 @@ import {
   orderToProcedureStep,
   patientUpdateEvents,
 } from '@pacs/hl7v2';
-import { CONFIG, internalDicomwebUrl, EVENT_BUS, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, EVENT_BUS, InternalDicomweb, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import { applyOrder } from './apply-order';
 import { Hl7Repository } from './hl7-repository';
@@ -51,8 +51,9 @@ export class Hl7InboundService {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repository: Hl7Repository,
+    dicomweb: InternalDicomweb,
   ) {
-    this.ups = new UpsClient(internalDicomwebUrl(config));
+    this.ups = new UpsClient(dicomweb);
   }
 
   async handle(message: Hl7Message): Promise<AckSpec> {
@@ -137,7 +138,10 @@ export class Hl7InboundService {
           .slice(0, 80),
       };
     } catch (error) {
-      if (error instanceof UpsUnavailableError) throw tryAgain('The worklist', error);
+      if (error instanceof UpsUnavailableError) {
+        this.logger.warn({ type: order.messageType, err: error.message }, 'order not applied: AE');
+        throw tryAgain('The worklist', error);
+      }
       throw error;
     }
   }

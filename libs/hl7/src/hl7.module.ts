@@ -25,6 +25,7 @@ export class Hl7Module {}
 /**
  * The RIS/EHR integration over HL7 v2: the MLLP listener (ADT → patient.updated / patients.merged; orders
  * → UPS workitems through UPS-RS), report distribution (ORU^R01 over MLLP and webhooks through a
- * persistent outbox) and the patient records with their audit trail. Its tables live beside the index.
+ * persistent outbox) and the patient records with their audit trail. Its tables live beside the index; it
+ * calls UPS-RS through the deployment's DICOMweb API, as the service client under PACS_AUTH_MODE=jwt.
  */
-export const Hl7Feature: Feature = { module: Hl7Module, requires: ['bus', 'index'] };
+export const Hl7Feature: Feature = { module: Hl7Module, requires: ['bus', 'index', 'dicomweb'] };

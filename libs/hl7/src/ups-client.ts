@@ -1,4 +1,6 @@
+import { ServiceTokenError } from '@pacs/auth';
 import { Tag, type DicomJsonDataset } from '@pacs/dicom';
+import type { InternalDicomweb } from '@pacs/runtime';
 
 /** A UPS-RS answer: the status, the Warning text if any, and the payload when there is one. */
 export interface UpsResponse {
@@ -17,18 +19,18 @@ const json = 'application/dicom+json';
 const timeoutMs = 15_000;
 
 /**
- * A UPS-RS user agent (PS3.18 §11) over fetch: how the hl7 feature creates and follows workitems. The
- * worklist is another feature (and in cluster mode another service), reached through this deployment's
- * DICOMweb root. 4xx answers are returned (the caller decides what they mean for the HL7 message); network
- * failures and 5xx throw UpsUnavailableError.
+ * A UPS-RS user agent (PS3.18 §11): how the hl7 feature creates and follows workitems. The worklist is another
+ * feature (and in cluster mode another service), reached through this deployment's DICOMweb root with the
+ * service client's token (InternalDicomweb). 4xx answers are returned (the caller decides what they mean for
+ * the HL7 message); network failures, 5xx and a token that cannot be had throw UpsUnavailableError.
  */
 export class UpsClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(private readonly api: Pick<InternalDicomweb, 'baseUrl' | 'fetch'>) {}
 
   private async call(method: string, path: string, body?: unknown, accept = false): Promise<UpsResponse> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}/workitems${path}`, {
+      response = await this.api.fetch(`${this.api.baseUrl}/workitems${path}`, {
         method,
         headers: {
           ...(accept ? { accept: json } : {}),
@@ -38,7 +40,8 @@ export class UpsClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
-      throw new UpsUnavailableError(`The worklist at ${this.baseUrl} cannot be reached`, { cause });
+      const why = cause instanceof ServiceTokenError ? `: ${cause.message}` : '';
+      throw new UpsUnavailableError(`The worklist at ${this.api.baseUrl} cannot be reached${why}`, { cause });
     }
     const text = await response.text().catch(() => '');
     if (response.status >= 500) {

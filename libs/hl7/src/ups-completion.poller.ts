@@ -1,6 +1,6 @@
 import type { Config } from '@pacs/config';
 import { Tag, type DicomJsonDataset } from '@pacs/dicom';
-import { CONFIG, internalDicomwebUrl, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, InternalDicomweb, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Hl7Repository } from './hl7-repository';
 
@@ -56,8 +56,9 @@ export class UpsCompletionPoller implements OnApplicationBootstrap, OnModuleDest
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repository: Hl7Repository,
     private readonly distributor: ReportDistributor,
+    dicomweb: InternalDicomweb,
   ) {
-    this.ups = new UpsClient(internalDicomwebUrl(config));
+    this.ups = new UpsClient(dicomweb);
   }
 
   onApplicationBootstrap(): void {

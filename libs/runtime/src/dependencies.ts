@@ -1,8 +1,11 @@
+import { createServiceCredentials } from '@pacs/auth';
 import type { Config } from '@pacs/config';
 import { KafkaEventBus, MemoryEventBus, type EventBus } from '@pacs/bus';
 import { openIndexDatabase, type IndexDatabase } from '@pacs/index';
 import { FsBlobStore, S3BlobStore, type BlobStore } from '@pacs/storage';
 import { join, resolve } from 'node:path';
+import { InternalDicomweb } from './internal-dicomweb';
+import { internalDicomwebUrl } from './internal-dicomweb-url';
 import type { Logger } from './logger';
 
 /** The adapters of the ports, chosen by configuration: embedded defaults or the cluster's servers. */
@@ -41,4 +44,24 @@ export function openIndex(config: Config): Promise<IndexDatabase> {
     url: config.PACS_DATABASE_URL,
     poolSize: config.PACS_DATABASE_POOL_SIZE,
   });
+}
+
+/**
+ * The client of this deployment's own DICOMweb API, with the service client's tokens under PACS_AUTH_MODE=jwt.
+ * What is wrong with the service client is said at start: a missing client at once, credentials the issuer
+ * refuses (or an issuer out of reach) as soon as the first token request fails — asked for here, in the
+ * background, so that the log says it before the first order arrives.
+ */
+export function createInternalDicomweb(config: Config, logger: Logger): InternalDicomweb {
+  const credentials = createServiceCredentials(config, logger);
+  if (credentials.problem) logger.warn({}, credentials.problem);
+  credentials.tokens?.token().then(
+    () => logger.info({ clientId: config.PACS_SERVICE_CLIENT_ID }, 'service client: access token obtained'),
+    (error: unknown) =>
+      logger.warn(
+        { clientId: config.PACS_SERVICE_CLIENT_ID, err: error instanceof Error ? error.message : String(error) },
+        'service client: no access token; calls to the DICOMweb API fail until one is obtained',
+      ),
+  );
+  return new InternalDicomweb(internalDicomwebUrl(config), credentials);
 }

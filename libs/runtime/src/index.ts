@@ -8,3 +8,4 @@ export { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER, TELEMETR
 export { markAnsweredUpstream } from './observe-requests';
 export { publicRoutes } from './authenticate-requests';
 export { internalDicomwebUrl } from './internal-dicomweb-url';
+export { InternalDicomweb, type InternalRequestInit } from './internal-dicomweb';

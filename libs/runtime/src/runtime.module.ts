@@ -1,14 +1,18 @@
 import type { Config } from '@pacs/config';
 import { instrumentEventBus, type Telemetry } from '@pacs/telemetry';
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { createBlobStore, createEventBus, openIndex } from './dependencies';
+import { createBlobStore, createEventBus, createInternalDicomweb, openIndex } from './dependencies';
 import { HealthRegistry } from './health';
+import { InternalDicomweb } from './internal-dicomweb';
 import type { Logger } from './logger';
 import { RequestContext } from './request-context';
 import { BLOB_STORE, CONFIG, EVENT_BUS, HEALTH, INDEX_DATABASE, LOGGER, TELEMETRY } from './tokens';
 
-/** The ports a feature uses; the composition root creates only those its features need. */
-export type Requirement = 'blobs' | 'bus' | 'index';
+/**
+ * The ports a feature uses; the composition root creates only those its features need. 'dicomweb': the
+ * deployment's own DICOMweb API as a client (InternalDicomweb), with the service client's tokens.
+ */
+export type Requirement = 'blobs' | 'bus' | 'index' | 'dicomweb';
 
 /** A feature as a host composes it: its Nest module and the ports it needs. */
 export interface Feature {
@@ -94,6 +98,9 @@ export class RuntimeModule {
         },
       });
     }
+    if (requires.has('dicomweb')) {
+      providers.push({ provide: InternalDicomweb, useFactory: () => createInternalDicomweb(config, logger) });
+    }
     return {
       module: RuntimeModule,
       providers,
@@ -106,6 +113,7 @@ export class RuntimeModule {
         ...(requires.has('blobs') ? [BLOB_STORE] : []),
         ...(requires.has('bus') ? [EVENT_BUS] : []),
         ...(requires.has('index') ? [INDEX_DATABASE] : []),
+        ...(requires.has('dicomweb') ? [InternalDicomweb] : []),
       ],
     };
   }

@@ -1,6 +1,6 @@
 // A process of the shared HTTP layer with one small DICOMweb-shaped controller (no ports: nothing to start), whose
 // log and audit lines are captured: for the security and observability tests of @pacs/runtime and @pacs/gateway.
-import { Controller, Get, Header, Module, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, Module, Param, Post, Req } from '@nestjs/common';
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyRequest } from 'fastify';
 import { createApp, type App, type BootstrapOptions } from '../src/bootstrap';
@@ -25,6 +25,12 @@ class ProbeController {
   @Post('studies')
   store() {
     return { stored: true };
+  }
+
+  /** Echoes a DICOM JSON body (as UPS-RS create receives one). */
+  @Post('workitems')
+  createWorkitem(@Body() body: unknown) {
+    return { received: body };
   }
 }
 

@@ -1,7 +1,8 @@
+import { ServiceTokenError } from '@pacs/auth';
 import type { Config } from '@pacs/config';
 import { dicomwebUrls } from '@pacs/dicomweb';
 import { type IndexDatabase } from '@pacs/index';
-import { CONFIG, internalDicomwebUrl, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
+import { CONFIG, INDEX_DATABASE, InternalDicomweb, LOGGER, type Logger } from '@pacs/runtime';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { findPriors, seriesOfStudy } from './find-priors';
 
@@ -26,7 +27,8 @@ const maxQueued = 1000;
  * metadata (WADO-RS, PS3.18 §10.4.1.1.2), the study thumbnail and each series' thumbnail (§10.4.1.1.5) —
  * so that whatever caches sit on that path (rendered-thumbnail store, metadata cache, a CDN, the gateway)
  * are warm when the radiologist opens the comparison. Best effort and in the background: one request at a
- * time, failures logged, nothing retried; the workitem's creation never waits for it.
+ * time, failures logged, nothing retried; the workitem's creation never waits for it. Under PACS_AUTH_MODE=jwt
+ * the requests carry the service client's token (InternalDicomweb), so they pass the gateway like a viewer's.
  */
 @Injectable()
 export class PriorsPrefetcher implements OnApplicationShutdown {
@@ -39,6 +41,7 @@ export class PriorsPrefetcher implements OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: Config,
     @Inject(INDEX_DATABASE) private readonly db: IndexDatabase,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly dicomweb: InternalDicomweb,
   ) {}
 
   /** Queues a prefetch; returns at once. */
@@ -90,7 +93,7 @@ export class PriorsPrefetcher implements OnApplicationShutdown {
     if (studies.length === 0 && request.modalities && request.modalities.length > 0) {
       ({ studies } = await findPriors(this.db.sql, { ...base, ...exclude, limit: count, offset: 0 }));
     }
-    const urls = dicomwebUrls(internalDicomwebUrl(this.config));
+    const urls = dicomwebUrls(this.dicomweb.baseUrl);
     const warmed: string[] = [];
     for (const { studyUid } of studies) {
       const targets: [string, string][] = [
@@ -108,16 +111,20 @@ export class PriorsPrefetcher implements OnApplicationShutdown {
     return warmed;
   }
 
-  /** GETs a resource and reads its body to the end (a server stops producing what nobody reads). */
+  /**
+   * GETs a resource and reads its body to the end (a server stops producing what nobody reads). Without an
+   * access token nothing can be read: that ends the prefetch (logged once, as its failure).
+   */
   private async read(url: string, accept: string): Promise<boolean> {
     try {
-      const response = await fetch(url, {
+      const response = await this.dicomweb.fetch(url, {
         headers: { accept, 'x-request-id': 'priors-prefetch' },
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(fetchTimeoutMs)]),
       });
       if (response.body) for await (const _chunk of response.body) void _chunk;
       return response.ok;
     } catch (error) {
+      if (error instanceof ServiceTokenError) throw error;
       this.logger.debug(
         { err: error instanceof Error ? error.message : String(error) },
         'priors prefetch request failed',

@@ -14,6 +14,7 @@ export class WorklistModule {}
 
 /**
  * The worklist: UPS-RS (PS3.18 §11) over its own table beside the index, the priors resource of a study,
- * and the prefetch of priors when a workitem is scheduled. Reads the index, never writes it.
+ * and the prefetch of priors when a workitem is scheduled (through the deployment's DICOMweb API). Reads the
+ * index, never writes it.
  */
-export const WorklistFeature: Feature = { module: WorklistModule, requires: ['index'] };
+export const WorklistFeature: Feature = { module: WorklistModule, requires: ['index', 'dicomweb'] };

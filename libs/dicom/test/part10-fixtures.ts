@@ -1,4 +1,6 @@
 // Builders of Part 10 test files: through writePart10 for well-formed ones, byte by byte for broken ones.
+import { Writable, type Duplex, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Tag, TransferSyntaxUid, writePart10, type DicomJsonDataset, type WritePart10Options } from '../src';
 
 export const uids = {
@@ -132,3 +134,56 @@ export const identityElements = (): Buffer =>
     element('0020000D', 'UI', ui(uids.study)),
     element('0020000E', 'UI', ui(uids.series)),
   ]);
+
+/**
+ * A 2 GiB native multi-frame Part 10 stream (4096 frames of 512 × 512 × 16 bits) made without allocating
+ * it: one 64 KiB buffer (the size of a socket or file read) is yielded again and again as pixel data.
+ */
+export function twoGibMultiframe(extra: DicomJsonDataset = {}): { file: Readable; length: number; frames: number } {
+  const frames = 4096;
+  const length = 512 * 512 * 2 * frames;
+  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  async function* pixels(): AsyncGenerator<Buffer> {
+    for (let sent = 0; sent < length; sent += chunk.length) yield chunk;
+  }
+  const file = writePart10({
+    dataset: identity({ ...imagePixel(512, 512, 16, frames), ...extra }),
+    pixelData: { value: { length, open: pixels } },
+  });
+  return { file, length, frames };
+}
+
+/**
+ * Runs `streams` into a sink that drops what it gets (after `onChunk`), sampling the process's RSS every
+ * 256 MiB; prints and returns the bytes that reached the sink and the RSS growth over the run.
+ */
+export async function drainWithFlatMemory(
+  what: string,
+  streams: [Readable, ...Duplex[]],
+  onChunk: (chunk: Buffer) => void = () => {},
+): Promise<{ total: number; growthMiB: number }> {
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  let total = 0;
+  const started = Date.now();
+  await pipeline([
+    ...streams,
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        onChunk(c);
+        total += c.length;
+        if ((total & 0xfffffff) < c.length) peak = Math.max(peak, process.memoryUsage().rss);
+        cb();
+      },
+    }),
+  ]);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const seconds = (Date.now() - started) / 1000;
+  const growthMiB = (peak - before) / 2 ** 20;
+  console.log(
+    `${what} ${(total / 2 ** 30).toFixed(2)} GiB in ${seconds.toFixed(1)} s (${(total / 2 ** 20 / seconds).toFixed(0)} MiB/s); ` +
+      `RSS ${(before / 2 ** 20).toFixed(0)} → peak ${(peak / 2 ** 20).toFixed(0)} MiB (growth ${growthMiB.toFixed(1)} MiB)`,
+  );
+  return { total, growthMiB };
+}

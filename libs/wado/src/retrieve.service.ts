@@ -134,7 +134,11 @@ export class RetrieveService {
       let opened = 1;
       const openMore = () => {
         while (ahead.length < partsAhead && opened < planned.length) {
-          const body = bodyOf(planned[opened++]!);
+          // read(0) has it fill its buffer (one chunk) now, so the bytes are there when its turn comes.
+          const body = bodyOf(planned[opened++]!).then((b) => {
+            b.read(0);
+            return b;
+          });
           body.catch(() => {}); // awaited (and its error thrown) at its turn
           ahead.push(body);
         }

@@ -39,8 +39,24 @@ function normaliseAddress(address: string): string {
   return mapped ? mapped[1]! : plain;
 }
 
-/** A BlockList of the trusted proxies (BlockList is node's address-set matcher). */
+/** The trust lists made so far, by the settings they were made from: a process has one or two. */
+const trustLists = new Map<string, BlockList>();
+
+/**
+ * A BlockList of the trusted proxies (BlockList is node's address-set matcher), made once per setting: making
+ * one costs more than the rest of resolveBaseUrl, which runs for every request.
+ */
 function trustList(trustedProxies: readonly string[]): BlockList {
+  const key = trustedProxies.join('\n');
+  let list = trustLists.get(key);
+  if (!list) {
+    list = newTrustList(trustedProxies);
+    if (trustLists.size < 16) trustLists.set(key, list);
+  }
+  return list;
+}
+
+function newTrustList(trustedProxies: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of trustedProxies.map((e) => e.trim()).filter(Boolean)) {
     if (entry === 'loopback') {

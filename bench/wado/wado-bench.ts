@@ -148,6 +148,8 @@ interface Measures {
   multiframe: Latencies;
   seriesRetrieveGBps: number;
   seriesRetrieveBytes: number;
+  renderedPerSecond: number;
+  renderedLatency: Latencies;
 }
 
 async function measure(server: Server, data: BenchData, budget: { slow: boolean }): Promise<Measures> {
@@ -208,6 +210,25 @@ async function measure(server: Server, data: BenchData, budget: { slow: boolean 
     `${server.name}: multi-frame frame p50 ${round(mf.latency.p50)} ms p95 ${round(mf.latency.p95)} ms (${mf.requests} requests)`,
   );
 
+  // Rendered JPEG of a random slice (512²), 8 in flight, every request another window: decoded, windowed and
+  // encoded each time, never a cache hit.
+  let renderings = 0;
+  const renderedOf = () => {
+    const n = renderings++;
+    return getCounted(
+      `${seriesUrl}/instances/${sops[n % sops.length]}/rendered?window=${40 + (n % 4000)},${400 + Math.floor(n / 4000)},linear`,
+      { Accept: 'image/jpeg' },
+      agent,
+    ).then((r) => {
+      if (r.status !== 200) throw new Error(`${server.name}: rendered answered ${r.status}`);
+      return r;
+    });
+  };
+  await closedLoop(8, 1, renderedOf);
+  const rendered = await closedLoop(8, seconds, renderedOf);
+  const renderedPerSecond = rendered.requests / rendered.seconds;
+  log(`${server.name}: rendered JPEG ${round(renderedPerSecond)} /s, p95 ${round(rendered.latency.p95)} ms`);
+
   // Series retrieve: the originals of all 500 instances, one multipart/related stream.
   let best = 0;
   let bytes = 0;
@@ -228,7 +249,31 @@ async function measure(server: Server, data: BenchData, budget: { slow: boolean 
     multiframe: mf.latency,
     seriesRetrieveGBps: best,
     seriesRetrieveBytes: bytes,
+    renderedPerSecond,
+    renderedLatency: rendered.latency,
   };
+}
+
+/**
+ * Ours only (Orthanc's DICOMweb plugin has no thumbnail resource): instance thumbnails of random slices, 8 in
+ * flight; they were made at ingest, so this is the stored (or cached) thumbnail being served.
+ */
+async function measureThumbnails(server: Server, data: BenchData): Promise<{ perSecond: number; latency: Latencies }> {
+  const seriesUrl = `${server.base}/studies/${data.study}/series/${data.series.uid}`;
+  const agent = httpAgent(8);
+  const sops = data.series.sops;
+  const thumbnailOf = () =>
+    getCounted(
+      `${seriesUrl}/instances/${sops[Math.floor(Math.random() * sops.length)]}/thumbnail`,
+      { Accept: 'image/jpeg' },
+      agent,
+    );
+  await closedLoop(8, 1, thumbnailOf);
+  const run = await closedLoop(8, seconds, thumbnailOf);
+  agent.destroy();
+  const perSecond = run.requests / run.seconds;
+  log(`${server.name}: thumbnails ${round(perSecond)} /s, p95 ${round(run.latency.p95)} ms`);
+  return { perSecond, latency: run.latency };
 }
 
 /** Ours only: metadata with the content codings a browser asks for. */
@@ -284,6 +329,7 @@ async function main(): Promise<void> {
 
     const o = await measure(ours, data, { slow: false });
     const codings = await measureCodings(ours, data);
+    const thumbnails = await measureThumbnails(ours, data);
     const t = await measure(orthanc, data, { slow: true });
 
     rows.push(
@@ -353,6 +399,40 @@ async function main(): Promise<void> {
         target: '≥1 GB/s',
         met: o.seriesRetrieveGBps >= 1,
       },
+      {
+        scenario: 'rendered JPEG 512², 8 in flight, new window each',
+        unit: '/s',
+        ours: o.renderedPerSecond,
+        orthanc: t.renderedPerSecond,
+        better: 'higher',
+        target: '≥170/s',
+        met: o.renderedPerSecond >= 170,
+      },
+      {
+        scenario: 'rendered JPEG 512², p95',
+        unit: 'ms',
+        ours: o.renderedLatency.p95,
+        orthanc: t.renderedLatency.p95,
+        better: 'lower',
+      },
+      {
+        scenario: 'thumbnails, 8 in flight (Orthanc: no such resource)',
+        unit: '/s',
+        ours: thumbnails.perSecond,
+        orthanc: Number.NaN,
+        better: 'higher',
+        target: '≥3000/s',
+        met: thumbnails.perSecond >= 3000,
+      },
+      {
+        scenario: 'thumbnails, p95',
+        unit: 'ms',
+        ours: thumbnails.latency.p95,
+        orthanc: Number.NaN,
+        better: 'lower',
+        target: '≤10 ms',
+        met: thumbnails.latency.p95 <= 10,
+      },
     );
 
     const ratio = (r: Row) => (r.better === 'higher' ? r.ours / r.orthanc : r.orthanc / r.ours);
@@ -362,7 +442,7 @@ async function main(): Promise<void> {
     for (const r of rows) {
       const d = r.unit === 'GB/s' ? 2 : 1;
       console.log(
-        `| ${r.scenario} | ${round(r.ours, d)} ${r.unit} | ${round(r.orthanc, d)} ${r.unit} | ${round(ratio(r), 1)}× | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`,
+        `| ${r.scenario} | ${round(r.ours, d)} ${r.unit} | ${Number.isNaN(r.orthanc) ? '—' : `${round(r.orthanc, d)} ${r.unit}`} | ${Number.isNaN(r.orthanc) ? '—' : `${round(ratio(r), 1)}×`} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`,
       );
     }
     console.log(

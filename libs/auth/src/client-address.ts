@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { trustedProxyMatcher } from '@pacs/dicomweb';
+import { isIP } from 'node:net';
 
 const plain = (address: string): string => {
   const bare = address
@@ -17,24 +18,7 @@ const plain = (address: string): string => {
 export function clientAddressResolver(
   trustedProxies: readonly string[],
 ): (peer: string | undefined, forwardedFor: string | string[] | undefined) => string {
-  const trusted = new BlockList();
-  for (const entry of trustedProxies.map((e) => e.trim()).filter(Boolean)) {
-    if (entry === 'loopback') {
-      trusted.addSubnet('127.0.0.0', 8, 'ipv4');
-      trusted.addAddress('::1', 'ipv6');
-      continue;
-    }
-    const [address = '', bits] = entry.split('/');
-    const ip = plain(address);
-    const family = isIP(ip);
-    if (family === 0) continue; // loadConfig's consumers (resolveBaseUrl) report a bad entry
-    if (bits === undefined) trusted.addAddress(ip, family === 4 ? 'ipv4' : 'ipv6');
-    else trusted.addSubnet(ip, Number(bits), family === 4 ? 'ipv4' : 'ipv6');
-  }
-  const isTrusted = (address: string): boolean => {
-    const family = isIP(address);
-    return family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6');
-  };
+  const isTrusted = trustedProxyMatcher(trustedProxies);
   return (peer, forwardedFor) => {
     let client = plain(peer ?? '');
     if (!forwardedFor || !isTrusted(client)) return client;

@@ -68,5 +68,5 @@ export {
 export { FailureReason, WarningReason, type FailureReasonName, type WarningReasonName } from './stow/reasons';
 
 export { dicomwebUrls, type DicomwebUrls } from './urls/dicomweb-urls';
-export { resolveBaseUrl, type BaseUrlOptions, type BaseUrlRequest } from './urls/resolve-base-url';
+export { resolveBaseUrl, trustedProxyMatcher, type BaseUrlOptions, type BaseUrlRequest } from './urls/resolve-base-url';
 export { parseFrameList } from './urls/parse-frame-list';

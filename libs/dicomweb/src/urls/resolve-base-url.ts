@@ -39,24 +39,31 @@ function normaliseAddress(address: string): string {
   return mapped ? mapped[1]! : plain;
 }
 
-/** The trust lists made so far, by the settings they were made from: a process has one or two. */
-const trustLists = new Map<string, BlockList>();
+/** The matchers made so far, by the settings they were made from: a process has one or two. */
+const matchers = new Map<string, (address: string | undefined) => boolean>();
 
 /**
- * A BlockList of the trusted proxies (BlockList is node's address-set matcher), made once per setting: making
- * one costs more than the rest of resolveBaseUrl, which runs for every request.
+ * Whether an address (IPv4, IPv6, IPv4-mapped IPv6, with or without brackets or a zone) is one of the trusted
+ * proxies: addresses, CIDR blocks, or "loopback" (127.0.0.0/8 and ::1). Made once per setting (node's
+ * BlockList costs more to build than a request costs to route); throws on an entry that is none of these.
  */
-function trustList(trustedProxies: readonly string[]): BlockList {
+export function trustedProxyMatcher(trustedProxies: readonly string[]): (address: string | undefined) => boolean {
   const key = trustedProxies.join('\n');
-  let list = trustLists.get(key);
-  if (!list) {
-    list = newTrustList(trustedProxies);
-    if (trustLists.size < 16) trustLists.set(key, list);
+  let matcher = matchers.get(key);
+  if (!matcher) {
+    const list = trustList(trustedProxies);
+    matcher = (address) => {
+      if (!address) return false;
+      const ip = normaliseAddress(address);
+      const family = isIP(ip);
+      return family !== 0 && list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+    };
+    if (matchers.size < 16) matchers.set(key, matcher);
   }
-  return list;
+  return matcher;
 }
 
-function newTrustList(trustedProxies: readonly string[]): BlockList {
+function trustList(trustedProxies: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of trustedProxies.map((e) => e.trim()).filter(Boolean)) {
     if (entry === 'loopback') {
@@ -80,13 +87,6 @@ function newTrustList(trustedProxies: readonly string[]): BlockList {
     }
   }
   return list;
-}
-
-function isTrusted(list: BlockList, address: string | undefined): boolean {
-  if (!address) return false;
-  const ip = normaliseAddress(address);
-  const family = isIP(ip);
-  return family !== 0 && list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** RFC 7239 §4: Forwarded = 1#forwarded-element; forwarded-element = [ pair ] *( ";" [ pair ] ). */
@@ -155,14 +155,14 @@ export function resolveBaseUrl(request: BaseUrlRequest, options: BaseUrlOptions)
   let host = request.host ?? first(request.headers.host);
   let prefix = '';
 
-  const trusted = trustList(options.trustedProxies);
-  if (isTrusted(trusted, request.remoteAddress)) {
+  const isTrusted = trustedProxyMatcher(options.trustedProxies);
+  if (isTrusted(request.remoteAddress)) {
     const forwarded = first(request.headers.forwarded);
     const lastOf = (name: string): string | undefined => first(request.headers[name])?.split(',').pop()?.trim();
     if (forwarded) {
       const elements = parseForwarded(forwarded);
       let k = elements.length - 1;
-      while (k > 0 && isTrusted(trusted, forwardedFor(elements[k]!.for))) k--;
+      while (k > 0 && isTrusted(forwardedFor(elements[k]!.for))) k--;
       // The element added by the outermost trusted proxy, and the ones our side of it added.
       for (let j = elements.length - 1; j >= k; j--) {
         const e = elements[j]!;

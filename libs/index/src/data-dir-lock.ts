@@ -3,6 +3,7 @@
 // good (one's WAL beside the other's control file: "could not locate a valid checkpoint record" at every
 // start after). The lock is a file beside the folder (`<folder>.lock`) naming its holder; it is created
 // exclusively, and one whose process is gone (kill -9, a crash, a reboot) is taken over.
+import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -15,6 +16,8 @@ interface Holder {
   pid: number;
   host: string;
   since: string;
+  /** Tells two locks apart that a process took in the same millisecond. */
+  token?: string;
 }
 
 export interface DataDirLock {
@@ -29,7 +32,12 @@ function readHolder(path: string): Holder | undefined {
   try {
     const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>;
     return typeof holder.pid === 'number' && typeof holder.host === 'string'
-      ? { pid: holder.pid, host: holder.host, since: String(holder.since ?? '') }
+      ? {
+          pid: holder.pid,
+          host: holder.host,
+          since: String(holder.since ?? ''),
+          ...(typeof holder.token === 'string' ? { token: holder.token } : {}),
+        }
       : undefined;
   } catch {
     return undefined; // gone, or cut short by a crash while it was written: nobody holds it
@@ -37,7 +45,9 @@ function readHolder(path: string): Holder | undefined {
 }
 
 const sameHolder = (a: Holder | undefined, b: Holder | undefined): boolean =>
-  a === undefined || b === undefined ? a === b : a.pid === b.pid && a.host === b.host && a.since === b.since;
+  a === undefined || b === undefined
+    ? a === b
+    : a.pid === b.pid && a.host === b.host && a.since === b.since && a.token === b.token;
 
 /**
  * Whether `holder` is another process that is running now. A lock written on another host (a container
@@ -57,7 +67,7 @@ function isLive(holder: Holder): boolean {
 /** Takes the lock of the folder `dir`, or throws DataDirInUseError naming the live process that holds it. */
 export function lockDataDir(dir: string): DataDirLock {
   const path = `${dir.replace(/[/\\]+$/, '')}.lock`;
-  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID() };
   let tookOver: Holder | undefined;
   for (let attempt = 0; ; attempt++) {
     try {

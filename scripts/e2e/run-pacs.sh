@@ -12,10 +12,18 @@ node_bin=$repo/node_modules/.bin/node
 say() { printf '[e2e] %s\n' "$*" >&2; }
 work=$(mktemp -d)
 pids=()
+run_id=
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # The cluster run's own database goes with it (its topics are left to Kafka's retention).
+  [[ -z $run_id ]] || "$node_bin" -e "
+    const env = Object.fromEntries(require('fs').readFileSync('.infra/env', 'utf8').split('\\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const { Client } = require('pg');
+    const c = new Client({ connectionString: env.PACS_DATABASE_URL });
+    c.connect().then(() => c.query('DROP DATABASE IF EXISTS $run_id WITH (FORCE)')).then(() => c.end());" ||
+    say "could not drop the database $run_id"
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -11,13 +11,12 @@ import {
   type Viewport,
   type WindowSetting,
 } from '@pacs/imaging';
-import { BLOB_STORE } from '@pacs/runtime';
+import { BLOB_STORE, LruCache } from '@pacs/runtime';
 import { BlobNotFoundError, BlobRangeError, StorageUnavailableError, type BlobStore } from '@pacs/storage';
 import { Inject, Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { datasetOfFrame } from './dataset-of-frame';
-import { LruCache } from './lru-cache';
 import { RenderedImageType } from './negotiate-rendered-response';
 import { readFrameBytes } from './read-frame-bytes';
 import { RENDER_SETTINGS, type RenderSettings } from './render-settings';

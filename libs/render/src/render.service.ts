@@ -9,7 +9,7 @@ import {
   type StoredInstance,
   type StoredInstanceDetail,
 } from '@pacs/index';
-import { BLOB_STORE, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
+import { BLOB_STORE, INDEX_DATABASE, LOGGER, type Logger, LruCache } from '@pacs/runtime';
 import { BlobNotFoundError, type BlobStore } from '@pacs/storage';
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
@@ -21,7 +21,6 @@ import {
   type ImageOptions,
   type RenderableInstance,
 } from './frame-renderer';
-import { LruCache } from './lru-cache';
 import { negotiateRenderedResponse, RenderedImageType } from './negotiate-rendered-response';
 import { RENDER_SETTINGS, type RenderSettings } from './render-settings';
 import type { RenderedQuery } from './rendered-query';

@@ -9,3 +9,4 @@ export { markAnsweredUpstream } from './observe-requests';
 export { publicRoutes } from './authenticate-requests';
 export { internalDicomwebUrl } from './internal-dicomweb-url';
 export { InternalDicomweb, type InternalRequestInit } from './internal-dicomweb';
+export { LruCache, type LruCacheLimits } from './lru-cache';

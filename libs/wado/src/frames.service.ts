@@ -2,10 +2,11 @@ import type { FrameRanges } from '@pacs/dicom';
 import { DicomwebError, multipartRelated, type BulkdataRepresentation, type OutgoingPart } from '@pacs/dicomweb';
 import type { EncodedFrame } from '@pacs/imaging';
 import type { InstanceLocator } from '@pacs/index';
+import { LruCache } from '@pacs/runtime';
 import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import type { ByteReader } from './blob-byte-reader';
-import { ByteLru } from './byte-lru';
+import { byteBound } from './byte-bound';
 import { boundaryOf, entityTag, ifNoneMatchMatches, immutableCacheControl } from './http-caching';
 import { InstanceCatalog, type CatalogEntry } from './instance-catalog';
 import { multipartLength } from './multipart-length';
@@ -26,7 +27,7 @@ type InstanceAt = InstanceLocator & { seriesUid: string; sopUid: string };
  */
 @Injectable()
 export class FramesService {
-  private readonly transcoded = new ByteLru<EncodedFrame>(128 * 1024 * 1024, (f) => f.bytes.length + 256);
+  private readonly transcoded = new LruCache<EncodedFrame>(byteBound(128 * 1024 * 1024), (f) => f.bytes.length + 256);
 
   constructor(
     private readonly catalog: InstanceCatalog,

@@ -8,10 +8,10 @@ import {
   type StoredInstance,
   type StoredInstanceDetail,
 } from '@pacs/index';
-import { INDEX_DATABASE } from '@pacs/runtime';
+import { INDEX_DATABASE, LruCache } from '@pacs/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PixelModule } from '@pacs/imaging';
-import { ByteLru } from './byte-lru';
+import { byteBound } from './byte-bound';
 import { patientCoercionOf, patientVersionOf, type PatientCoercion } from './patient-coercion';
 import type { StoredObject } from './stored-bytes';
 import { transcodingPixelModule } from './transcode-frame';
@@ -104,7 +104,7 @@ const maxAgeMs = 5 * 60_000;
  */
 @Injectable()
 export class InstanceCatalog {
-  private readonly cache = new ByteLru<CatalogEntry>(64 * 1024 * 1024, (e) => e.bytes, 50_000);
+  private readonly cache = new LruCache<CatalogEntry>(byteBound(64 * 1024 * 1024, 50_000), (e) => e.bytes);
 
   constructor(@Inject(INDEX_DATABASE) private readonly db: IndexDatabase) {}
 

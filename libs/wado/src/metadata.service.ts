@@ -9,12 +9,12 @@ import {
   type StoredInstance,
   type StoredInstanceDetail,
 } from '@pacs/index';
-import { BLOB_STORE, INDEX_DATABASE, LOGGER, type Logger } from '@pacs/runtime';
+import { BLOB_STORE, INDEX_DATABASE, LOGGER, LruCache, type Logger } from '@pacs/runtime';
 import { BlobNotFoundError, type BlobStore } from '@pacs/storage';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { ByteLru } from './byte-lru';
+import { byteBound } from './byte-bound';
 import { ContentCoding, encodeBody, minimumCodedBytes } from './content-coding';
 import { seriesMetadataKey, type SeriesRef } from './derived-keys';
 import { entityTag, ifNoneMatchMatches, revalidateCacheControl } from './http-caching';
@@ -77,8 +77,14 @@ const seriesKey = (s: SeriesRef) => `${s.partitionId}/${s.studyUid}/${s.seriesUi
  */
 @Injectable()
 export class MetadataService implements OnApplicationBootstrap {
-  private readonly documents = new ByteLru<MetadataDocument>(64 * 1024 * 1024, (d) => 2 * d.body.length, 10_000);
-  private readonly rendered = new ByteLru<RenderedMetadata>(64 * 1024 * 1024, (r) => r.bytes.length, 10_000);
+  private readonly documents = new LruCache<MetadataDocument>(
+    byteBound(64 * 1024 * 1024, 10_000),
+    (d) => 2 * d.body.length,
+  );
+  private readonly rendered = new LruCache<RenderedMetadata>(
+    byteBound(64 * 1024 * 1024, 10_000),
+    (r) => r.bytes.length,
+  );
   private readonly building = new Map<string, Promise<MetadataDocument>>();
 
   constructor(

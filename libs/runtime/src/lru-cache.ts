@@ -18,7 +18,8 @@ interface Entry<V> {
 
 /**
  * A least-recently-used cache bounded in bytes and in entries (a Map keeps insertion order: a hit moves the entry
- * to the end, eviction takes from the front). `sizeOf` gives each value's size in bytes.
+ * to the end, eviction takes from the front). `sizeOf` gives each value's size in bytes. The in-memory caches of
+ * the features (WADO-RS metadata, instance details and transcoded frames; rendered images and thumbnails).
  */
 export class LruCache<V> {
   private readonly entries = new Map<string, Entry<V>>();

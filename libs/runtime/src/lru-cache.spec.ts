@@ -55,3 +55,43 @@ describe('LruCache', () => {
     expect(cache.get('y/1')).toBeDefined();
   });
 });
+
+describe('LruCache bounded by bytes only, a value as large as the whole bound allowed (WADO-RS)', () => {
+  const lru = (maxBytes: number, maxEntries = Number.POSITIVE_INFINITY) =>
+    new LruCache<Buffer>({ maxBytes, maxEntries, maxEntryBytes: maxBytes }, (b) => b.length);
+
+  it('evicts the least recently used entries once the bytes exceed the bound', () => {
+    const cache = lru(10);
+    cache.set('a', Buffer.alloc(4));
+    cache.set('b', Buffer.alloc(4));
+    cache.get('a');
+    cache.set('c', Buffer.alloc(4));
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toHaveLength(4);
+    expect(cache.get('c')).toHaveLength(4);
+    expect(cache.byteSize).toBe(8);
+  });
+
+  it('bounds the number of entries', () => {
+    const cache = lru(1000, 2);
+    for (const key of ['a', 'b', 'c']) cache.set(key, Buffer.alloc(1));
+    expect(cache.size).toBe(2);
+    expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('keeps a value as large as the bound, not a larger one', () => {
+    const cache = lru(10);
+    cache.set('whole', Buffer.alloc(10));
+    expect(cache.get('whole')).toHaveLength(10);
+    cache.set('big', Buffer.alloc(11));
+    expect(cache.get('big')).toBeUndefined();
+    expect(cache.byteSize).toBe(10);
+  });
+
+  it('replaces a value and counts only the new one', () => {
+    const cache = lru(10);
+    cache.set('a', Buffer.alloc(6));
+    cache.set('a', Buffer.alloc(3));
+    expect(cache.byteSize).toBe(3);
+  });
+});

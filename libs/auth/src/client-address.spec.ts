@@ -15,4 +15,9 @@ describe('clientAddressResolver', () => {
   it('stops at a hop that is not an address', () => {
     expect(resolve('127.0.0.1', 'unknown, 10.0.0.5')).toBe('10.0.0.5');
   });
+
+  it('refuses a trusted proxy entry that is no address, CIDR or "loopback" (the service stops at start)', () => {
+    expect(() => clientAddressResolver(['loopback', 'proxy.example'])).toThrow(/Invalid trusted proxy "proxy.example"/);
+    expect(() => clientAddressResolver(['10.0.0.0/40'])).toThrow(/bad prefix length/);
+  });
 });
